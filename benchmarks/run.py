@@ -1,0 +1,364 @@
+"""Escalade's benchmark suite: API throughput, SLA sweep, due-date rate, import rate, memory.
+
+Run from the repository root with the project's virtualenv (see benchmarks/README.md). Page timings
+(queue, ticket page, portal, search) are added as those pages land.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "benchmarks" / "results"
+ESCALADE = str(Path(sys.executable).with_name("escalade"))
+PORT = 8471
+
+
+def _env(tickets: int) -> dict[str, str]:
+    return {
+        **os.environ,
+        "ESCALADE_DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/escalade_bench_{tickets}",
+        "ESCALADE_REDIS_URL": "redis://127.0.0.1:6379/5",
+        "ESCALADE_QUEUE_NAME": f"bench{tickets}",
+        "ESCALADE_DATA_DIR": str(Path(tempfile.gettempdir()) / f"escalade-bench-{tickets}"),
+        "ESCALADE_SECRET_KEY": "benchmark-only-" + "b" * 50,
+        "ESCALADE_LOG_LEVEL": "WARNING",
+        "DJANGO_SETTINGS_MODULE": "escalade.settings",
+        "ESCALADE_ALLOWED_HOSTS": "testserver,127.0.0.1,localhost",
+    }
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def timed(samples: list[float]) -> dict[str, float]:
+    return {
+        "p50_ms": round(percentile(samples, 0.5) * 1000, 1),
+        "p95_ms": round(percentile(samples, 0.95) * 1000, 1),
+    }
+
+
+def prepare(tickets: int, open_share: float) -> None:
+    """Create, migrate and fill the benchmark database once."""
+    env = _env(tickets)
+    database = f"escalade_bench_{tickets}"
+    exists = subprocess.run(
+        [
+            "psql",
+            "-h",
+            "127.0.0.1",
+            "-U",
+            "postgres",
+            "-tAc",
+            f"SELECT 1 FROM pg_database WHERE datname='{database}'",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    if not exists:
+        subprocess.run(
+            ["psql", "-h", "127.0.0.1", "-U", "postgres", "-c", f"CREATE DATABASE {database}"], check=True
+        )
+    subprocess.run([ESCALADE, "manage", "migrate", "-v0"], env=env, check=True)
+    subprocess.run([ESCALADE, "manage", "collectstatic", "--noinput", "-v0"], env=env, check=True)
+    import django
+
+    os.environ.update(env)
+    django.setup()
+    from escalade.tickets.models import Ticket
+
+    have = Ticket.objects.count()
+    if have < tickets:
+        started = time.monotonic()
+        subprocess.run(
+            [ESCALADE, "generate", "--tickets", str(tickets - have), "--open-share", str(open_share)],
+            env=env,
+            check=True,
+        )
+        print(f"generated {tickets - have} tickets in {time.monotonic() - started:.0f} s")
+    subprocess.run(
+        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", database, "-c", "VACUUM ANALYZE"], check=True
+    )
+
+
+@contextlib.contextmanager
+def servers(tickets: int, processes: int = 2) -> Iterator[list[subprocess.Popen[bytes]]]:
+    env = _env(tickets)
+    procs = [
+        subprocess.Popen(
+            [ESCALADE, "serve", "--port", str(PORT), "--reuse-port", "--no-worker", "--threads", "8"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(processes)
+    ]
+    procs.append(
+        subprocess.Popen([ESCALADE, "worker"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    )
+    try:
+        for _ in range(100):
+            with contextlib.suppress(OSError):
+                urllib.request.urlopen(f"http://127.0.0.1:{PORT}/health", timeout=2).read()
+                break
+            time.sleep(0.2)
+        yield procs
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            proc.wait(timeout=20)
+
+
+def _token() -> str:
+    from escalade.accounts.models import Role, User
+    from escalade.api.services import api_token_create
+    from escalade.core.actors import Actor
+
+    agent = User.objects.filter(role=Role.AGENT, email__startswith="gen.").order_by("pk")[:1].get()
+    _token_row, key = api_token_create(actor=Actor.system("benchmark"), user=agent, name="benchmark")
+    return key
+
+
+def _requester_id() -> int:
+    from escalade.accounts.models import Role, User
+
+    return int(User.objects.filter(role=Role.REQUESTER, email__contains="@gen").order_by("pk")[:1].get().pk)
+
+
+def _post(url: str, key: str, body: dict[str, Any]) -> float:
+    data = json.dumps(body).encode()
+    request = urllib.request.Request(
+        url, data=data, headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+    )
+    started = time.perf_counter()
+    with urllib.request.urlopen(request, timeout=30) as response:
+        response.read()
+        assert response.status == 201, response.status
+    return time.perf_counter() - started
+
+
+def bench_api(tickets: int) -> dict[str, Any]:
+    key, requester = _token(), _requester_id()
+    url = f"http://127.0.0.1:{PORT}/api/tickets"
+    body = {
+        "title": "Imprimante bloquée au 2e étage",
+        "description": "Bourrage papier",
+        "requester_id": requester,
+        "impact": 2,
+        "urgency": 2,
+    }
+    with servers(tickets):
+        for _ in range(20):  # warm-up
+            _post(url, key, body)
+        started = time.perf_counter()
+        sequential = [_post(url, key, body) for _ in range(200)]
+        sequential_rate = len(sequential) / (time.perf_counter() - started)
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            started = time.perf_counter()
+            concurrent = list(pool.map(lambda _i: _post(url, key, body), range(800)))
+            concurrent_rate = len(concurrent) / (time.perf_counter() - started)
+    return {
+        "api_create_sequential": {"tickets_per_s": round(sequential_rate), **timed(sequential)},
+        "api_create_8_clients": {"tickets_per_s": round(concurrent_rate), **timed(concurrent)},
+    }
+
+
+def bench_sweep() -> dict[str, Any]:
+    from escalade.sla.services import sla_sweep
+    from escalade.tickets.choices import OPEN_STATES
+    from escalade.tickets.models import Ticket
+
+    open_tickets = Ticket.objects.filter(state__in=OPEN_STATES).count()
+    sla_sweep()  # first sweep flags what is due
+    samples = []
+    for _ in range(5):
+        started = time.perf_counter()
+        sla_sweep()
+        samples.append(time.perf_counter() - started)
+    return {"sla_sweep": {"open_tickets": open_tickets, "seconds_p50": round(statistics.median(samples), 3)}}
+
+
+def bench_due_dates() -> dict[str, Any]:
+    import datetime as dt
+
+    from escalade.sla.businesstime import add_business_time
+    from escalade.sla.models import SlaPolicy
+
+    calendar = SlaPolicy.objects.get(is_default=True).calendar.working_calendar(years=range(2025, 2029))
+    start = dt.datetime(2026, 3, 2, 7, 0, tzinfo=dt.UTC)
+    count, started = 20_000, time.perf_counter()
+    for index in range(count):
+        add_business_time(
+            calendar=calendar,
+            start=start + dt.timedelta(minutes=37 * index),
+            duration=dt.timedelta(minutes=240 + index % 2000),
+        )
+    return {"due_dates": {"per_s": round(count / (time.perf_counter() - started))}}
+
+
+def bench_import(tickets: int) -> dict[str, Any]:
+    from escalade.accounts.models import Role, User
+    from escalade.importer.load import import_tickets
+
+    emails = list(
+        User.objects.filter(role=Role.REQUESTER, email__contains="@gen").values_list("email", flat=True)[:500]
+    )
+    rows = min(100_000, max(10_000, tickets // 10))
+    stamp = int(time.time())
+    with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False, encoding="utf-8") as handle:
+        for index in range(rows):
+            handle.write(
+                json.dumps(
+                    {
+                        "external_id": f"bench-{stamp}-{index}",
+                        "title": f"Ticket importé {index}",
+                        "requester_email": emails[index % len(emails)],
+                        "created_at": "2025-06-02T10:00:00+02:00",
+                        "state": "closed",
+                        "solution": "ok",
+                        "followups": [
+                            {"body": "Bonjour, c'est réglé.", "created_at": "2025-06-02T11:00:00+02:00"}
+                        ],
+                    }
+                )
+                + "\n"
+            )
+    started = time.perf_counter()
+    report = import_tickets(path=Path(handle.name))
+    elapsed = time.perf_counter() - started
+    Path(handle.name).unlink()
+    rates = report.batch_rates
+    return {
+        "import": {
+            "rows": rows,
+            "tickets_per_s": round(report.imported / elapsed),
+            "first_batches_per_s": round(statistics.mean(rates[:3])),
+            "last_batches_per_s": round(statistics.mean(rates[-3:])),
+        }
+    }
+
+
+def bench_memory(tickets: int) -> dict[str, Any]:
+    key, requester = _token(), _requester_id()
+    body = {"title": "Mémoire", "requester_id": requester}
+    with servers(tickets, processes=1) as procs:
+        for _ in range(200):
+            _post(f"http://127.0.0.1:{PORT}/api/tickets", key, body)
+        time.sleep(2)
+        rss = {}
+        for name, proc in (("web_worker", procs[0]), ("background_worker", procs[-1])):
+            status = Path(f"/proc/{proc.pid}/status").read_text()
+            line = next(row for row in status.splitlines() if row.startswith("VmHWM:"))
+            rss[name] = round(int(line.split()[1]) / 1024)
+    return {"peak_memory_mb": rss}
+
+
+def _page_times(client: Any, paths: list[str], repeat: int = 3) -> list[float]:
+    samples = []
+    for _ in range(repeat):
+        for path in paths:
+            started = time.perf_counter()
+            response = client.get(path)
+            samples.append(time.perf_counter() - started)
+            assert response.status_code == 200, (path, response.status_code)
+    return samples
+
+
+def bench_pages(_tickets: int) -> dict[str, Any]:
+    """Server time of the desk's queue and ticket pages and the portal (in-process test client).
+
+    Search is not timed here yet: generated tickets are not indexed (the index is rebuilt one document
+    at a time, too slow at this scale); see docs/benchmarks.md.
+    """
+    from django.db.models import Count
+    from django.test import Client
+
+    from escalade.accounts.models import Role, User
+    from escalade.tickets.choices import OPEN_STATES
+    from escalade.tickets.models import Ticket
+
+    agent = User.objects.filter(role=Role.AGENT, email__startswith="gen.").order_by("pk")[:1].get()
+    supervisor = User.objects.filter(role=Role.SUPERVISOR).first() or agent
+    busiest = (
+        Ticket.objects.values("requester")
+        .annotate(count=Count("id"))
+        .order_by("-count")
+        .values("requester")[:1]
+    )
+    requester = User.objects.get(pk__in=busiest)
+    staff, portal = Client(), Client()
+    staff.force_login(agent)
+    portal.force_login(requester)
+    queues = [f"/desk/?queue={q}" for q in ("team", "unassigned", "at_risk", "breached", "out_of_contract")]
+    open_refs = list(
+        Ticket.objects.filter(state__in=OPEN_STATES, organisation__teams__members=agent)
+        .order_by("?")
+        .values_list("reference", flat=True)[:30]
+    )
+    results = {
+        "queue_page": timed(_page_times(staff, queues, repeat=6)),
+        "ticket_page": timed(_page_times(staff, [f"/desk/t/{ref}/" for ref in open_refs])),
+        "portal_my_tickets": timed(_page_times(portal, ["/portal/"], repeat=30)),
+    }
+    if supervisor != agent:
+        supervising = Client()
+        supervising.force_login(supervisor)
+        results["queue_page_all_clients"] = timed(
+            _page_times(supervising, ["/desk/?queue=all_open"], repeat=20)
+        )
+    return results
+
+
+SUITES: dict[str, Callable[[int], dict[str, Any]]] = {
+    "pages": bench_pages,
+    "api": bench_api,
+    "sweep": lambda _n: bench_sweep(),
+    "due": lambda _n: bench_due_dates(),
+    "import": bench_import,
+    "memory": bench_memory,
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--tickets", type=int, default=10_000)
+    parser.add_argument("--open-share", type=float, default=0.05)
+    parser.add_argument("--only", default=",".join(SUITES))
+    args = parser.parse_args()
+    prepare(args.tickets, args.open_share)
+    results: dict[str, Any] = {
+        "tickets": args.tickets,
+        "machine": f"{platform.node()} {os.cpu_count()} cores",
+        "python": platform.python_version(),
+        "when": time.strftime("%Y-%m-%d %H:%M"),
+    }
+    for name in args.only.split(","):
+        print(f"· {name}…", flush=True)
+        results.update(SUITES[name](args.tickets))
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / f"{args.tickets}.json").write_text(json.dumps(results, indent=2))
+    width = max(len(key) for key in results)
+    for key, value in results.items():
+        print(f"{key:<{width}}  {value}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,202 @@
+"""Reads behind the endpoints, always starting from an ``authz`` scoped queryset.
+
+(These are selectors of the tickets and directory domains; they live here until those apps grow
+``selectors.py`` functions of the same shape.)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Model, Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
+
+from escalade import authz
+from escalade.accounts.models import Team, User
+from escalade.api.schemas.tickets import TicketListIn
+from escalade.contracts.models import Contract
+from escalade.core.errors import NotFoundError, ValidationFailed
+from escalade.orgs.models import Site
+from escalade.sla.models import BusinessCalendar, SlaPolicy
+from escalade.tickets.choices import FollowUpKind
+from escalade.tickets.models import Attachment, Category, FollowUp, Tag, Ticket, TicketLink
+
+SUMMARY_RELATED = ("organisation", "requester", "team", "assignee", "category")
+DETAIL_RELATED = (*SUMMARY_RELATED, "site", "contract", "sla_policy", "merged_into")
+
+
+@dataclass(frozen=True)
+class LinkView:
+    kind: str
+    direction: str
+    ticket: Ticket
+
+
+def visible_ticket(user: User, reference: str) -> Ticket:
+    """The ticket ``reference`` if ``user`` may see it; otherwise not found (existence never leaks)."""
+    ticket = authz.tickets_visible_to(user).filter(reference=reference).first()
+    if ticket is None:
+        raise NotFoundError(_("No such ticket."))
+    return ticket
+
+
+def referenced_ticket(user: User, reference: str, *, field: str) -> Ticket:
+    """A ticket named in the request body: unknown and invisible ones are the same input error."""
+    ticket = authz.tickets_visible_to(user).filter(reference=reference).first()
+    if ticket is None:
+        raise ValidationFailed(_("No such ticket."), field=field)
+    return ticket
+
+
+def followups_visible_to(user: User, ticket: Ticket) -> QuerySet[FollowUp]:
+    """Provider staff read the whole conversation; everyone else only the public replies."""
+    followups = ticket.followups.select_related("author")
+    if not authz.is_provider_staff(user):
+        followups = followups.filter(kind=FollowUpKind.REPLY)
+    return followups
+
+
+def attachments_visible_to(user: User, ticket: Ticket) -> QuerySet[Attachment]:
+    """Internal files (or files on internal notes) are for provider staff only."""
+    attachments = ticket.attachments.all()
+    if not authz.is_provider_staff(user):
+        attachments = attachments.filter(is_internal=False).exclude(followup__kind=FollowUpKind.NOTE)
+    return attachments
+
+
+def _links(user: User, ticket: Ticket) -> list[LinkView]:
+    visible = authz.tickets_visible_to(user).values("pk")
+    outgoing = TicketLink.objects.filter(source=ticket, target__in=visible).select_related("target")
+    incoming = TicketLink.objects.filter(target=ticket, source__in=visible).select_related("source")
+    return [LinkView(kind=link.kind, direction="out", ticket=link.target) for link in outgoing] + [
+        LinkView(kind=link.kind, direction="in", ticket=link.source) for link in incoming
+    ]
+
+
+def ticket_detail(user: User, reference: str) -> Ticket:
+    """A visible ticket with its related objects and the conversation, files and links ``user`` may see
+    (a constant number of queries)."""
+    ticket = (
+        authz.tickets_visible_to(user)
+        .select_related(*DETAIL_RELATED)
+        .prefetch_related(Prefetch("tags", queryset=Tag.objects.only("name")))
+        .filter(reference=reference)
+        .first()
+    )
+    if ticket is None:
+        raise NotFoundError(_("No such ticket."))
+    ticket.visible_followups = list(followups_visible_to(user, ticket))  # type: ignore[attr-defined]
+    ticket.visible_attachments = list(attachments_visible_to(user, ticket))  # type: ignore[attr-defined]
+    ticket.visible_links = _links(user, ticket)  # type: ignore[attr-defined]
+    return ticket
+
+
+def ticket_list(user: User, filters: TicketListIn) -> QuerySet[Ticket]:
+    """The visible tickets matching ``filters`` (not yet ordered or paged)."""
+    tickets = authz.tickets_visible_to(user).select_related(*SUMMARY_RELATED)
+    tickets = tickets.prefetch_related(Prefetch("tags", queryset=Tag.objects.only("name")))
+    conditions = Q()
+    if filters.state:
+        conditions &= Q(state__in=filters.state)
+    if filters.priority:
+        conditions &= Q(priority__in=filters.priority)
+    exact = {
+        "organisation_id": filters.organisation,
+        "team_id": filters.team,
+        "assignee_id": filters.assignee,
+        "category_id": filters.category,
+        "channel": filters.channel,
+        "is_out_of_contract": filters.is_out_of_contract,
+    }
+    conditions &= Q(**{name: value for name, value in exact.items() if value is not None})
+    if filters.q:
+        conditions &= Q(title__icontains=filters.q)
+    return tickets.filter(conditions)
+
+
+def _lookup[M: Model](queryset: QuerySet[M], pk: int, field: str) -> M:
+    found = queryset.filter(pk=pk).first()
+    if found is None:
+        raise ValidationFailed(_("Unknown or not visible to you."), field=field)
+    return found
+
+
+def person_for(user: User, pk: int, *, field: str) -> User:
+    return _lookup(authz.people_visible_to(user), pk, field)
+
+
+def team_for(pk: int, *, field: str) -> Team:
+    """Teams are referred to by id; the services check that a team serves the ticket's client."""
+    return _lookup(Team.objects.all(), pk, field)
+
+
+def category_for(user: User, pk: int, *, field: str) -> Category:
+    return _lookup(authz.categories_visible_to(user), pk, field)
+
+
+def site_for(user: User, pk: int, *, field: str) -> Site:
+    return _lookup(Site.objects.filter(organisation__in=authz.organisations_visible_to(user)), pk, field)
+
+
+def followup_for(user: User, ticket: Ticket, pk: int, *, field: str) -> FollowUp:
+    return _lookup(followups_visible_to(user, ticket), pk, field)
+
+
+def teams_visible_to(user: User) -> QuerySet[Team]:
+    """Teams serving an organisation ``user`` sees (active ones only for client people), each with
+    only the served organisations ``user`` sees."""
+    organisations = authz.organisations_visible_to(user)
+    teams = Team.objects.all()
+    if not authz.sees_all_organisations(user):
+        teams = teams.filter(pk__in=Team.objects.filter(organisations__in=organisations).values("pk"))
+    if not authz.is_provider_staff(user):
+        teams = teams.filter(is_active=True)
+    return teams.prefetch_related(Prefetch("organisations", queryset=organisations.only("pk")))
+
+
+def contracts_visible_to(user: User) -> QuerySet[Contract]:
+    return Contract.objects.filter(organisation__in=authz.organisations_visible_to(user)).prefetch_related(
+        Prefetch("categories", queryset=Category.objects.only("pk"))
+    )
+
+
+def sla_policies_visible_to(user: User) -> QuerySet[SlaPolicy]:
+    """Provider staff see every policy; client people the default one and their contracts' ones."""
+    policies = SlaPolicy.objects.prefetch_related("targets")
+    if authz.is_provider_staff(user):
+        return policies
+    contracts = Contract.objects.filter(organisation__in=authz.organisations_visible_to(user))
+    return policies.filter(Q(is_default=True) | Q(pk__in=contracts.values("sla_policy")))
+
+
+def calendars_visible_to(user: User) -> QuerySet[BusinessCalendar]:
+    """Provider staff see every calendar; client people those of the policies and contracts they see."""
+    calendars = BusinessCalendar.objects.prefetch_related("intervals")
+    if authz.is_provider_staff(user):
+        return calendars
+    contracts = Contract.objects.filter(organisation__in=authz.organisations_visible_to(user))
+    policies = sla_policies_visible_to(user)
+    return calendars.filter(
+        Q(pk__in=policies.values("calendar")) | Q(pk__in=contracts.values("support_calendar"))
+    )
+
+
+def found[M: Model](queryset: QuerySet[M], pk: int) -> M:
+    """The object ``pk`` of a scoped queryset, or not found."""
+    obj = queryset.filter(pk=pk).first()
+    if obj is None:
+        raise NotFoundError(_("Not found."))
+    return obj
+
+
+def objects_for[M: Model](queryset: QuerySet[M], pks: list[int], *, field: str) -> list[M]:
+    """All the objects ``pks`` (an unknown one is an input error on ``field``)."""
+    objects = list(queryset.filter(pk__in=pks))
+    if len(objects) != len(set(pks)):
+        raise ValidationFailed(_("Unknown or not visible to you."), field=field)
+    return objects
+
+
+def found_or_invalid[M: Model](queryset: QuerySet[M], pk: int, *, field: str) -> M:
+    """The object ``pk`` named in the request body, or an input error on ``field``."""
+    return _lookup(queryset, pk, field)

@@ -1,0 +1,1 @@
+"""Input and output schemas of the REST API: one ``…In`` and one ``…Out`` per operation."""

@@ -1,0 +1,315 @@
+"""Tickets: what the operations take and what they return."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from django.urls import reverse
+from ninja import Field, Schema
+
+from escalade.api.schemas.common import CategoryRef, OrganisationRef, PersonRef, TeamRef
+from escalade.tickets.choices import (
+    Channel,
+    FollowUpKind,
+    Impact,
+    Kind,
+    LinkKind,
+    Priority,
+    ResolutionCode,
+    State,
+    Urgency,
+)
+from escalade.tickets.models import Attachment, Ticket
+
+# ------------------------------------------------------------------------------------------ inputs
+
+
+class TicketCreateIn(Schema):
+    """A new ticket. Requesters log for themselves; provider staff may name the requester."""
+
+    title: str = Field(..., max_length=200)
+    description: str = ""
+    kind: Kind | None = None
+    category_id: int | None = None
+    channel: Channel = Channel.API
+    impact: Impact = Impact.LOW
+    urgency: Urgency = Urgency.MEDIUM
+    priority: Priority | None = Field(None, description="Override the matrix; needs priority_reason.")
+    priority_reason: str = ""
+    site_id: int | None = None
+    requester_id: int | None = Field(None, description="Provider staff only; default: the caller.")
+    tags: list[str] = Field(default_factory=list)
+    custom_fields: dict[str, Any] = Field(default_factory=dict)
+
+
+class TicketListIn(Schema):
+    """Filters (combined with AND), sort and keyset page of the ticket list."""
+
+    state: list[State] = Field(default_factory=list)
+    organisation: int | None = None
+    team: int | None = None
+    assignee: int | None = None
+    priority: list[Priority] = Field(default_factory=list)
+    category: int | None = None
+    channel: Channel | None = None
+    is_out_of_contract: bool | None = None
+    q: str | None = Field(None, max_length=200, description="Words in the title.")
+    sort: Literal["-id", "resolution_due"] = "-id"
+    cursor: str | None = Field(None, max_length=200, description="next_cursor of the previous page.")
+    limit: int = Field(25, ge=1, le=100)
+
+
+class TicketUpdateIn(Schema):
+    """What the ticket is about, its qualification (impact, urgency), a priority set by hand (with a
+    reason), its assignment. Provider staff only.
+
+    Only the fields sent are changed; ``category_id``/``site_id`` null clear them. Assignment:
+    ``assignee_id`` alone gives the ticket to a member of its team; ``team_id`` without
+    ``assignee_id``, or ``assignee_id: null``, puts it in the team's queue.
+    """
+
+    title: str | None = Field(None, max_length=200)
+    description: str | None = None
+    kind: Kind | None = None
+    category_id: int | None = None
+    custom_fields: dict[str, Any] | None = None
+    site_id: int | None = None
+    tags: list[str] | None = None
+    watcher_ids: list[int] | None = None
+    impact: Impact | None = None
+    urgency: Urgency | None = None
+    priority: Priority | None = None
+    priority_reason: str = ""
+    team_id: int | None = None
+    assignee_id: int | None = None
+
+
+class TicketTransitionIn(Schema):
+    state: State
+    reason: str = ""
+
+
+class TicketResolveIn(Schema):
+    resolution_code: ResolutionCode
+    solution: str
+
+
+class TicketReopenIn(Schema):
+    reason: str
+
+
+class TicketEscalateIn(Schema):
+    reason: str
+    team_id: int | None = Field(None, description="Default: the next level's team serving the client.")
+
+
+class TicketHandBackIn(Schema):
+    reason: str
+
+
+class FollowUpCreateIn(Schema):
+    kind: FollowUpKind = FollowUpKind.REPLY
+    body: str
+
+
+class TicketLinkIn(Schema):
+    target_reference: str = Field(..., max_length=24)
+    kind: LinkKind
+
+
+class TicketMergeIn(Schema):
+    into_reference: str = Field(..., max_length=24)
+
+
+# ----------------------------------------------------------------------------------------- outputs
+
+
+class TicketSummaryOut(Schema):
+    """A ticket in a list."""
+
+    reference: str
+    title: str
+    kind: str
+    state: str
+    priority: int
+    impact: int
+    urgency: int
+    channel: str
+    organisation: OrganisationRef
+    requester: PersonRef
+    team: TeamRef | None
+    assignee: PersonRef | None
+    category: CategoryRef | None
+    support_level: int
+    is_out_of_contract: bool
+    first_response_due: datetime | None
+    resolution_due: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    tags: list[str]
+
+    @staticmethod
+    def resolve_tags(obj: Ticket) -> list[str]:
+        return [tag.name for tag in obj.tags.all()]
+
+
+class TicketListOut(Schema):
+    items: list[TicketSummaryOut]
+    next_cursor: str | None = Field(description="Pass as cursor for the next page; null on the last.")
+
+
+class SlaPolicyRef(Schema):
+    id: int
+    name: str
+
+
+class SlaStatusOut(Schema):
+    """Where the ticket stands against its SLA policy (business-time due dates, pause, warnings)."""
+
+    policy: SlaPolicyRef | None
+    first_response_due: datetime | None
+    first_responded_at: datetime | None
+    resolution_due: datetime | None
+    paused_since: datetime | None
+    is_paused: bool
+    first_response_warned_at: datetime | None
+    first_response_breached_at: datetime | None
+    resolution_warned_at: datetime | None
+    resolution_breached_at: datetime | None
+    is_first_response_warned: bool
+    is_first_response_breached: bool
+    is_resolution_warned: bool
+    is_resolution_breached: bool
+
+
+class ClockSegmentOut(Schema):
+    kind: str  # running, paused, stopped
+    start: datetime
+    end: datetime | None  # None: still going on
+
+
+class ClockBreachOut(Schema):
+    target: str  # first_response, resolution
+    at: datetime
+
+
+class SlaClockOut(Schema):
+    """The SLA clock's reading now and its timeline: when it ran, paused, stopped, and what was missed."""
+
+    state: str
+    first_response_due: datetime | None
+    first_response_warning_at: datetime | None
+    resolution_due: datetime | None
+    resolution_warning_at: datetime | None
+    resolution_remaining_seconds: float | None
+    paused_since: datetime | None
+    timeline: list[ClockSegmentOut]
+    breaches: list[ClockBreachOut]
+
+
+class ContractRef(Schema):
+    id: int
+    name: str
+    reference: str
+
+
+class SiteRef(Schema):
+    id: int
+    name: str
+
+
+class FollowUpOut(Schema):
+    id: int
+    kind: str
+    body: str
+    author: PersonRef | None
+    channel: str
+    created_at: datetime
+
+
+class AttachmentOut(Schema):
+    id: int
+    filename: str
+    content_type: str
+    size: int
+    is_internal: bool
+    followup_id: int | None
+    created_at: datetime
+    download_url: str
+
+    @staticmethod
+    def resolve_download_url(obj: Attachment) -> str:
+        reference = getattr(obj, "ticket_reference", None) or obj.ticket.reference
+        return reverse(
+            "api:ticket_attachment_download", kwargs={"reference": reference, "attachment_id": obj.pk}
+        )
+
+
+class LinkedTicketOut(Schema):
+    reference: str
+    title: str
+    state: str
+
+
+class TicketLinkOut(Schema):
+    """``direction`` out: this ticket <kind> the other; in: the other <kind> this ticket."""
+
+    kind: str
+    direction: Literal["out", "in"]
+    ticket: LinkedTicketOut
+
+
+class TicketOut(TicketSummaryOut):
+    """A ticket with everything the caller may see of it."""
+
+    description: str
+    site: SiteRef | None
+    contract: ContractRef | None
+    out_of_contract_reason: str
+    custom_fields: dict[str, Any]
+    is_priority_overridden: bool
+    sla: SlaStatusOut
+    resolution_code: str
+    solution: str
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    merged_into: str | None
+    followups: list[FollowUpOut]
+    attachments: list[AttachmentOut]
+    links: list[TicketLinkOut]
+
+    @staticmethod
+    def resolve_sla(obj: Ticket) -> dict[str, Any]:
+        return {
+            "policy": obj.sla_policy,
+            "first_response_due": obj.first_response_due,
+            "first_responded_at": obj.first_responded_at,
+            "resolution_due": obj.resolution_due,
+            "paused_since": obj.sla_paused_since,
+            "is_paused": obj.sla_paused_since is not None,
+            "first_response_warned_at": obj.first_response_warned_at,
+            "first_response_breached_at": obj.first_response_breached_at,
+            "resolution_warned_at": obj.resolution_warned_at,
+            "resolution_breached_at": obj.resolution_breached_at,
+            "is_first_response_warned": obj.first_response_warned_at is not None,
+            "is_first_response_breached": obj.first_response_breached_at is not None,
+            "is_resolution_warned": obj.resolution_warned_at is not None,
+            "is_resolution_breached": obj.resolution_breached_at is not None,
+        }
+
+    @staticmethod
+    def resolve_merged_into(obj: Ticket) -> str | None:
+        return obj.merged_into.reference if obj.merged_into is not None else None
+
+    @staticmethod
+    def resolve_followups(obj: Ticket) -> list[Any]:
+        return list(getattr(obj, "visible_followups", []))
+
+    @staticmethod
+    def resolve_attachments(obj: Ticket) -> list[Any]:
+        return list(getattr(obj, "visible_attachments", []))
+
+    @staticmethod
+    def resolve_links(obj: Ticket) -> list[Any]:
+        return list(getattr(obj, "visible_links", []))

@@ -1,0 +1,227 @@
+"""Authorisation: the one module that decides who may see and do what.
+
+Every view, API endpoint and selector asks here. Rules:
+
+- administrators and supervisors (provider staff) see every organisation;
+- agents see the provider organisation and the organisations their active teams serve;
+- client managers and requesters see their own organisation only (requesters see only their own
+  tickets once tickets exist: see the ticket scoping added with them);
+- only administrators open Django's admin site and the audit log;
+- knowledge-base articles: staff read every article in every state; requesters and client managers
+  read published articles meant for all requesters or for their organisation.
+
+The search index (``search/permissions.py``) applies these same rules to its own table, inside the
+query; its tests check it against the querysets here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
+from django.utils.translation import gettext
+
+from escalade.accounts.models import Role, User
+from escalade.core.errors import PermissionDeniedError
+from escalade.core.models import Event
+from escalade.kb.models import Article, ArticleState, ArticleVisibility
+from escalade.orgs.models import Organisation
+from escalade.tickets.models import Category, Ticket
+
+AnyUser = User | AnonymousUser
+ViewFunc = TypeVar("ViewFunc", bound=Callable[..., HttpResponseBase])
+
+
+def _active(user: AnyUser) -> User | None:
+    if isinstance(user, User) and user.is_active:
+        return user
+    return None
+
+
+def is_provider_staff(user: AnyUser) -> bool:
+    """Agents, supervisors and administrators."""
+    person = _active(user)
+    return person is not None and person.is_provider_staff
+
+
+def sees_all_organisations(user: AnyUser) -> bool:
+    """Supervisors and administrators oversee every client."""
+    person = _active(user)
+    return person is not None and person.role in {Role.SUPERVISOR, Role.ADMINISTRATOR}
+
+
+def can_access_admin_site(user: AnyUser) -> bool:
+    """Django's admin (configuration objects): administrators only."""
+    person = _active(user)
+    return person is not None and person.role == Role.ADMINISTRATOR
+
+
+def can_view_audit_log(user: AnyUser) -> bool:
+    """The audit view of the event log: administrators only."""
+    return can_access_admin_site(user)
+
+
+def organisations_visible_to(user: AnyUser) -> QuerySet[Organisation]:
+    """The organisations whose data ``user`` may see."""
+    person = _active(user)
+    if person is None:
+        return Organisation.objects.none()
+    if sees_all_organisations(person):
+        return Organisation.objects.all()
+    if person.role == Role.AGENT:
+        return Organisation.objects.filter(
+            Q(kind=Organisation.Kind.PROVIDER) | Q(teams__members=person, teams__is_active=True)
+        ).distinct()
+    return Organisation.objects.filter(pk=person.organisation_id)
+
+
+def people_visible_to(user: AnyUser) -> QuerySet[User]:
+    """The people ``user`` may look up (the caller card, the directory)."""
+    person = _active(user)
+    if person is None:
+        return User.objects.none()
+    if person.role == Role.REQUESTER:
+        return User.objects.filter(pk=person.pk)
+    if sees_all_organisations(person):
+        return User.objects.all()
+    return User.objects.filter(organisation__in=organisations_visible_to(person))
+
+
+def events_visible_to(user: AnyUser) -> QuerySet[Event]:
+    """The audit log entries ``user`` may read."""
+    if can_view_audit_log(user):
+        return Event.objects.all()
+    return Event.objects.none()
+
+
+def served_organisation_ids(user: AnyUser) -> frozenset[int]:
+    """Ids of the organisations an agent works for (cached on the user object for the request)."""
+    person = _active(user)
+    if person is None:
+        return frozenset()
+    cached: frozenset[int] | None = getattr(person, "_served_organisation_ids", None)
+    if cached is None:
+        cached = frozenset(organisations_visible_to(person).values_list("pk", flat=True))
+        person._served_organisation_ids = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def tickets_visible_to(user: AnyUser) -> QuerySet[Ticket]:
+    """The tickets ``user`` may see: own (requester), organisation's (client manager), served (agent)."""
+    person = _active(user)
+    if person is None:
+        return Ticket.objects.none()
+    if sees_all_organisations(person):
+        return Ticket.objects.all()
+    if person.role == Role.AGENT:
+        return Ticket.objects.filter(organisation_id__in=served_organisation_ids(person))
+    if person.role == Role.CLIENT_MANAGER:
+        return Ticket.objects.filter(organisation_id=person.organisation_id)
+    return Ticket.objects.filter(requester=person)
+
+
+def can_view_ticket(user: AnyUser, ticket: Ticket) -> bool:
+    person = _active(user)
+    if person is None:
+        return False
+    if sees_all_organisations(person):
+        return True
+    if person.role == Role.AGENT:
+        return ticket.organisation_id in served_organisation_ids(person)
+    if person.role == Role.CLIENT_MANAGER:
+        return ticket.organisation_id == person.organisation_id
+    return ticket.requester_id == person.pk
+
+
+def can_work_on_ticket(user: AnyUser, ticket: Ticket) -> bool:
+    """Provider staff who can see the ticket may assign, escalate, change, resolve it, add notes."""
+    return is_provider_staff(user) and can_view_ticket(user, ticket)
+
+
+def can_reply_to_ticket(user: AnyUser, ticket: Ticket) -> bool:
+    """Anyone who sees the ticket may write a public reply."""
+    return can_view_ticket(user, ticket)
+
+
+def can_confirm_ticket(user: AnyUser, ticket: Ticket) -> bool:
+    """The requester (or their client manager) confirms or rejects a resolution; staff may too."""
+    return can_view_ticket(user, ticket)
+
+
+TICKET_ACTIONS: dict[str, Callable[[AnyUser, Ticket], bool]] = {
+    "view": can_view_ticket,
+    "reply": can_reply_to_ticket,
+    "work": can_work_on_ticket,
+    "confirm": can_confirm_ticket,
+}
+
+
+def ensure_ticket_action(user: User | None, action: str, ticket: Ticket) -> None:
+    """Raise PermissionDeniedError unless ``user`` may do ``action`` on ``ticket``.
+
+    ``user`` None means the system (a job, a channel with no known person): always allowed. A ticket the
+    user cannot see at all is reported as not found elsewhere (the API maps it), never leaked.
+    """
+    if user is None:
+        return
+    if not TICKET_ACTIONS[action](user, ticket):
+        raise PermissionDeniedError(gettext("You are not allowed to do this to this ticket."))
+
+
+def categories_visible_to(user: AnyUser) -> QuerySet[Category]:
+    """Staff who oversee every client see every category; others those usable by their organisations
+    (unrestricted or restricted to one of them), active ones only for client people."""
+    if sees_all_organisations(user):
+        return Category.objects.all()
+    organisations = organisations_visible_to(user)
+    usable = Category.objects.filter(
+        Q(pk__in=Category.objects.filter(organisations__isnull=True).values("pk"))
+        | Q(pk__in=Category.objects.filter(organisations__in=organisations).values("pk"))
+    )
+    if not is_provider_staff(user):
+        usable = usable.filter(is_active=True)
+    return usable
+
+
+def articles_visible_to(user: AnyUser) -> QuerySet[Article]:
+    """Staff read every article in every state; requesters and client managers read published articles
+    meant for all requesters or for their organisation."""
+    if not signed_in(user):
+        return Article.objects.none()
+    if is_provider_staff(user):
+        return Article.objects.all()
+    assert not user.is_anonymous  # signed_in() ruled it out
+    return Article.objects.filter(
+        Q(visibility=ArticleVisibility.EVERYONE)
+        | Q(visibility=ArticleVisibility.ORGANISATIONS, organisations=user.organisation_id),
+        state=ArticleState.PUBLISHED,
+    ).distinct()
+
+
+def require(predicate: Callable[[AnyUser], bool]) -> Callable[[ViewFunc], ViewFunc]:
+    """View decorator: anonymous users go to the login page; signed-in users failing it get 403."""
+
+    def decorator(view: ViewFunc) -> ViewFunc:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not predicate(request.user):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorator
+
+
+def signed_in(user: AnyUser) -> bool:
+    """Any active person."""
+    return _active(user) is not None

@@ -1,0 +1,142 @@
+"""Escalade's configuration: every setting is an environment variable, parsed and typed here.
+
+``docs/configuration.md`` documents each variable; keep the two in step. Django's ``settings.py`` reads a
+:class:`Config` and nothing else from the environment.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from environs import Env
+from marshmallow.validate import OneOf, Range
+
+PREFIX = "ESCALADE_"
+SECRET_KEY_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
+
+
+@dataclass(frozen=True, kw_only=True)
+class Config:
+    """The typed view of the ``ESCALADE_*`` environment variables."""
+
+    data_dir: Path
+    database_url: str | None
+    redis_url: str | None
+    secret_key: str | None
+    debug: bool
+    allowed_hosts: list[str]
+    csrf_trusted_origins: list[str]
+    https: bool
+    behind_proxy: bool
+    language: str
+    time_zone: str
+    queue_name: str
+    queue_immediate: bool
+    worker_threads: int
+    login_failure_limit: int
+    login_cooloff_minutes: int
+    log_level: str
+    reopen_window_days: int
+    attachment_max_mb: int
+    static_root: Path
+    media_root: Path
+    site_url: str
+    email_url: str
+    email_from: str
+    mail_max_mb: int
+    mail_rate_per_hour: int
+
+    @property
+    def scaled(self) -> bool:
+        """True when a database server is configured (PostgreSQL), False in the embedded default."""
+        return self.database_url is not None
+
+
+def load_config() -> Config:
+    """Parse ``os.environ`` into a :class:`Config`.
+
+    Raises ``environs.EnvValidationError`` naming every invalid variable at once.
+    """
+    env = Env(eager=False)
+    with env.prefixed(PREFIX):
+        data_dir = env.path("DATA_DIR", Path("escalade-data")).expanduser().resolve()
+        config = Config(
+            data_dir=data_dir,
+            database_url=env.str("DATABASE_URL", None) or None,
+            redis_url=env.str("REDIS_URL", None) or None,
+            secret_key=env.str("SECRET_KEY", None) or None,
+            debug=env.bool("DEBUG", False),
+            allowed_hosts=env.list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"]),
+            csrf_trusted_origins=env.list("CSRF_TRUSTED_ORIGINS", []),
+            https=env.bool("HTTPS", False),
+            behind_proxy=env.bool("BEHIND_PROXY", False),
+            language=env.str("LANGUAGE", "fr", validate=OneOf(["fr", "en"])),
+            time_zone=env.str("TIME_ZONE", "Europe/Paris"),
+            queue_name=env.str("QUEUE_NAME", "escalade"),
+            queue_immediate=env.bool("QUEUE_IMMEDIATE", False),
+            worker_threads=env.int("WORKER_THREADS", 2, validate=Range(min=1, max=64)),
+            login_failure_limit=env.int("LOGIN_FAILURE_LIMIT", 5, validate=Range(min=1)),
+            login_cooloff_minutes=env.int("LOGIN_COOLOFF_MINUTES", 15, validate=Range(min=1)),
+            log_level=env.str("LOG_LEVEL", "INFO", validate=OneOf(["DEBUG", "INFO", "WARNING", "ERROR"])),
+            reopen_window_days=env.int("REOPEN_WINDOW_DAYS", 14, validate=Range(min=0)),
+            attachment_max_mb=env.int("ATTACHMENT_MAX_MB", 20, validate=Range(min=1, max=2048)),
+            static_root=env.path("STATIC_ROOT", data_dir / "static"),
+            media_root=env.path("MEDIA_ROOT", data_dir / "media"),
+            site_url=env.str("SITE_URL", "http://127.0.0.1:8000").rstrip("/"),
+            email_url=env.str("EMAIL_URL", "console:"),
+            email_from=env.str("EMAIL_FROM", "Escalade <escalade@localhost>"),
+            mail_max_mb=env.int("MAIL_MAX_MB", 25, validate=Range(min=1, max=2048)),
+            mail_rate_per_hour=env.int("MAIL_RATE_PER_HOUR", 30, validate=Range(min=1)),
+        )
+    env.seal()
+    return config
+
+
+def secret_key(config: Config) -> str:
+    """The secret key: ``ESCALADE_SECRET_KEY`` when given, else one generated once into the data dir.
+
+    The file is created atomically (``O_EXCL``) with mode 0600, so two processes starting together agree
+    on one key.
+    """
+    if config.secret_key:
+        return config.secret_key
+    path = config.data_dir / SECRET_KEY_FILE
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text(encoding="ascii").strip()
+    with os.fdopen(descriptor, "w", encoding="ascii") as key_file:
+        key_file.write(secrets.token_urlsafe(64))
+    return path.read_text(encoding="ascii").strip()
+
+
+def email_settings(url: str) -> dict[str, object]:
+    """Django's ``MAILERS["default"]`` from ``ESCALADE_EMAIL_URL``.
+
+    ``smtp://user:password@host:25`` (plain), ``smtp+starttls://…:587``, ``smtps://…:465`` (TLS),
+    ``console:`` (print, the default) or ``locmem:`` (tests).
+    """
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme in {"console", "locmem"}:
+        return {"BACKEND": f"django.core.mail.backends.{scheme}.EmailBackend"}
+    if scheme not in {"smtp", "smtp+starttls", "smtps"}:
+        raise ValueError(f"ESCALADE_EMAIL_URL: unknown scheme {scheme!r}")
+    default_port = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}[scheme]
+    return {
+        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "OPTIONS": {
+            "host": parts.hostname or "localhost",
+            "port": parts.port or default_port,
+            "username": unquote(parts.username or ""),
+            "password": unquote(parts.password or ""),
+            "use_tls": scheme == "smtp+starttls",
+            "use_ssl": scheme == "smtps",
+            "timeout": 30,
+        },
+    }

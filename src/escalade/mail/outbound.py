@@ -1,0 +1,239 @@
+"""Notification mail: which event mails whom, composed in the recipient's language, sent after commit."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.db.models import F
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from escalade.accounts.models import Role, User
+from escalade.core.actors import Actor
+from escalade.core.models import Event
+from escalade.core.services import event_record
+from escalade.mail.models import BouncingAddress, Direction, Mailbox, MailMessage, OutboundMail, OutboundState
+from escalade.mail.parsing import ParsedMessage, address_of
+from escalade.tickets.choices import State
+from escalade.tickets.models import FollowUp, Ticket
+
+logger = logging.getLogger(__name__)
+MAX_ATTEMPTS = 6
+AGENT_KINDS = frozenset({"assigned", "escalated", "sla_warning", "sla_breached", "requester_reply"})
+
+
+def _staff_recipients(ticket: Ticket) -> list[User]:
+    if ticket.assignee is not None:
+        return [ticket.assignee]
+    return list(ticket.team.members.filter(is_active=True)) if ticket.team is not None else []
+
+
+def _customer_recipients(ticket: Ticket) -> list[User]:
+    return [ticket.requester, *ticket.watchers.filter(is_active=True)]
+
+
+def _plan(event: Event, ticket: Ticket) -> list[tuple[str, list[User]]]:  # noqa: PLR0911 - one per action
+    action, changes = event.action, event.changes
+    if action == "ticket.created":
+        plan = [("ticket_received", [ticket.requester])]
+        return plan + ([("assigned", [ticket.assignee])] if ticket.assignee else [])
+    if action == "ticket.replied":
+        author = (
+            FollowUp.objects.filter(pk=event.data.get("followup")).values_list("author", flat=True).first()
+        )
+        by_staff = event.actor is not None and event.actor.is_provider_staff
+        if by_staff:
+            return [("agent_reply", [u for u in _customer_recipients(ticket) if u.pk != author])]
+        return [("requester_reply", _staff_recipients(ticket))]
+    if action == "ticket.state_changed" and changes.get("state", {}).get("to") == State.PENDING_REQUESTER:
+        return [("waiting_for_you", [ticket.requester])]
+    if action == "ticket.resolved":
+        return [("resolved", _customer_recipients(ticket))]
+    if action == "ticket.assigned" and ticket.assignee and "assignee" in changes:
+        return [("assigned", [ticket.assignee])]
+    if action == "ticket.escalated":
+        return [("escalated", _staff_recipients(ticket))]
+    if action in {"ticket.sla_warning", "ticket.sla_breached"}:
+        supervisors = User.objects.filter(role=Role.SUPERVISOR, is_active=True)
+        return [(action.removeprefix("ticket."), [*_staff_recipients(ticket), *supervisors])]
+    return []
+
+
+def mail_on_ticket_event(*, event: Event, ticket: Ticket) -> list[OutboundMail]:
+    """Queue the notification mails that ``event`` calls for; each is sent by the worker after commit.
+
+    Called by ``escalade.tickets.services._common.record`` inside the ticket's transaction. The person
+    who acted is not mailed about their own action (except the acknowledgement of a new ticket);
+    addresses known to bounce are not mailed.
+    """
+    queued: list[OutboundMail] = []
+    for kind, people in _plan(event, ticket):
+        seen: set[int] = set()
+        for person in people:
+            own_action = person is not None and person.pk == event.actor_id and kind != "ticket_received"
+            if person is None or not person.is_active or person.pk in seen or own_action:
+                continue
+            seen.add(person.pk)
+            queued.append(outbound_queue(kind=kind, ticket=ticket, recipient=person, event=event))
+    return queued
+
+
+def _domain() -> str:
+    return address_of(settings.DEFAULT_FROM_EMAIL).partition("@")[2] or "escalade.invalid"
+
+
+def _reply_address(ticket: Ticket) -> str:
+    mailbox_id = (
+        MailMessage.objects.filter(ticket=ticket, direction=Direction.INBOUND, mailbox__isnull=False)
+        .values_list("mailbox", flat=True)
+        .first()
+    )
+    mailbox = Mailbox.objects.filter(pk=mailbox_id).first() if mailbox_id else None
+    mailbox = mailbox or Mailbox.objects.filter(is_active=True).order_by("pk").first()
+    return mailbox.email if mailbox is not None else address_of(settings.DEFAULT_FROM_EMAIL)
+
+
+def render(kind: str, *, language: str, context: dict[str, object], time_zone: str = "") -> tuple[str, str]:
+    """Subject and body of ``mail/<language>/<kind>.txt`` (first line: subject); dates in ``time_zone``."""
+    with translation.override(language), timezone.override(time_zone or settings.TIME_ZONE):
+        text = render_to_string(f"mail/{language}/{kind}.txt", context)
+    subject, _blank, body = text.strip().partition("\n")
+    return " ".join(subject.split()), body.strip() + "\n"
+
+
+def outbound_queue(*, kind: str, ticket: Ticket, recipient: User, event: Event | None = None) -> OutboundMail:
+    """Compose one mail to ``recipient`` and send it from the worker once the transaction commits."""
+    language = recipient.language if recipient.language in {"fr", "en"} else settings.LANGUAGE_CODE
+    followup = None
+    if event is not None and event.data.get("followup"):
+        followup = FollowUp.objects.filter(pk=event.data["followup"]).first()
+    site, where = settings.ESCALADE_SITE_URL, {"reference": ticket.reference}
+    context = {
+        "ticket": ticket, "recipient": recipient, "followup": followup,
+        "portal_url": site + reverse("portal:ticket", kwargs=where),
+        "workspace_url": site + reverse("workspace:ticket", kwargs=where),
+        "reason": (event.data.get("reason", "") if event is not None else ""),
+        "reopen_days": settings.ESCALADE_REOPEN_WINDOW_DAYS,
+    }  # fmt: skip
+    subject, body = render(kind, language=language, context=context, time_zone=recipient.time_zone)
+    message_id = f"<esc.{ticket.pk}.{secrets.token_hex(8)}@{_domain()}>"
+    state = OutboundState.SUPPRESSED if BouncingAddress.objects.filter(email=recipient.email).exists() else (
+        OutboundState.QUEUED)  # fmt: skip
+    mail = OutboundMail.objects.create(
+        ticket=ticket, recipient=recipient, to=recipient.email, kind=kind, language=language,
+        subject=subject[:300], body=body, message_id=message_id, reply_to=_reply_address(ticket), state=state,
+    )  # fmt: skip
+    MailMessage.objects.create(
+        direction=Direction.OUTBOUND, message_id=message_id, ticket=ticket, followup=followup,
+        sender=address_of(settings.DEFAULT_FROM_EMAIL), subject=subject[:300],
+    )  # fmt: skip
+    if state == OutboundState.QUEUED:
+        from escalade.mail.tasks import send_mail  # noqa: PLC0415 - tasks import this module
+
+        transaction.on_commit(lambda: send_mail(mail.pk))
+    return mail
+
+
+def _thread_headers(mail: OutboundMail) -> tuple[str, str]:
+    """In-Reply-To: the ticket's latest message from this person (else the first); References: the chain."""
+    history = list(
+        MailMessage.objects.filter(ticket=mail.ticket_id).exclude(message_id=mail.message_id).order_by("id")
+        .values_list("message_id", "sender", "direction")[:200]
+    )  # fmt: skip
+    if not history:
+        return "", ""
+    theirs = [mid for mid, sender, direction in history if direction == "in" and sender == mail.to]
+    parent = theirs[-1] if theirs else history[0][0]
+    chain = [history[0][0], *[mid for mid, _s, _d in history[-9:]]]
+    return parent, " ".join(dict.fromkeys(chain))
+
+
+def outbound_send(*, mail_id: int) -> OutboundMail:
+    """Send one queued mail (idempotent: a sent or suppressed mail is not sent again).
+
+    On failure the attempt and error are recorded and the exception re-raised for the task's retry;
+    after the last attempt the mail is ``failed`` and a ``ticket.mail_failed`` event shows on the ticket.
+    """
+    with transaction.atomic():
+        mail = OutboundMail.objects.select_for_update().get(pk=mail_id)
+        if mail.state in {OutboundState.SENT, OutboundState.SUPPRESSED, OutboundState.FAILED}:
+            return mail
+        if not mail.in_reply_to:
+            mail.in_reply_to, mail.references = _thread_headers(mail)
+        OutboundMail.objects.filter(pk=mail.pk).update(
+            attempts=F("attempts") + 1, in_reply_to=mail.in_reply_to, references=mail.references
+        )
+    try:
+        _deliver(mail)
+    except Exception as error:
+        _record_failure(mail, error)
+        raise
+    OutboundMail.objects.filter(pk=mail.pk).update(
+        state=OutboundState.SENT, sent_at=timezone.now(), last_error=""
+    )
+    mail.refresh_from_db()
+    return mail
+
+
+def _deliver(mail: OutboundMail) -> None:
+    headers = {
+        "Message-ID": mail.message_id,
+        "X-Escalade-Ticket": mail.ticket.reference if mail.ticket else "",
+        "X-Auto-Response-Suppress": "All",  # ask Exchange not to answer with out-of-office replies
+    }
+    if mail.kind == "ticket_received":
+        headers["Auto-Submitted"] = "auto-replied"  # RFC 3834: other robots must not answer it
+    if mail.in_reply_to:
+        headers["In-Reply-To"] = mail.in_reply_to
+        headers["References"] = mail.references or mail.in_reply_to
+    message = EmailMessage(
+        subject=mail.subject, body=mail.body, from_email=settings.DEFAULT_FROM_EMAIL, to=[mail.to],
+        reply_to=[mail.reply_to] if mail.reply_to else None, headers=headers,
+    )  # fmt: skip
+    message.send()
+
+
+def _record_failure(mail: OutboundMail, error: Exception) -> None:
+    attempts = OutboundMail.objects.values_list("attempts", flat=True).get(pk=mail.pk)
+    final = attempts >= MAX_ATTEMPTS
+    state = OutboundState.FAILED if final else OutboundState.RETRYING
+    text = f"{type(error).__name__}: {error}"[:2000]
+    OutboundMail.objects.filter(pk=mail.pk).update(state=state, last_error=text)
+    logger.warning("mail %s to %s failed (attempt %s): %s", mail.pk, mail.to, attempts, text)
+    if final and mail.ticket is not None:
+        event_record(
+            actor=Actor.system("mail"), obj=mail.ticket, action="ticket.mail_failed",
+            data={"to": mail.to, "kind": mail.kind, "error": text[:300]},
+            organisation_id=mail.ticket.organisation_id,
+        )  # fmt: skip
+
+
+def bounce_record(parsed: ParsedMessage) -> list[str]:
+    """Note the addresses a delivery-failure report names; mark the mail it reports as failed."""
+    from escalade.mail.noise import bounce_of  # noqa: PLC0415 - noise imports models only
+
+    bounce = bounce_of(parsed)
+    if bounce is None:
+        return []
+    for address, reason in bounce.addresses.items():
+        updated = BouncingAddress.objects.filter(email=address).update(
+            bounces=F("bounces") + 1, last_reason=reason[:300]
+        )
+        if not updated:
+            BouncingAddress.objects.create(email=address[:254], last_reason=reason[:300])
+    if bounce.original_message_id:
+        OutboundMail.objects.filter(message_id=bounce.original_message_id).update(
+            state=OutboundState.FAILED, last_error="bounced: " + "; ".join(bounce.addresses.values())[:1900]
+        )
+    return list(bounce.addresses)
+
+
+def outbound_for_ticket(ticket: Ticket) -> Iterable[OutboundMail]:
+    """The mails about a ticket, newest first (for the agent's view: failures are visible there)."""
+    return OutboundMail.objects.filter(ticket=ticket).order_by("-id")

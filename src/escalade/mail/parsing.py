@@ -1,0 +1,256 @@
+"""Reading a raw message with the standard ``email`` package (modern policy), tolerating broken mail.
+
+Nothing here touches the database: :func:`parse` turns bytes into a :class:`ParsedMessage`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+from dataclasses import dataclass, field
+from email import policy
+from email.headerregistry import Address
+from email.message import EmailMessage, Message
+from email.parser import BytesParser
+from email.utils import getaddresses, parseaddr
+
+import nh3
+
+# Charsets that mailers declare but Python does not know, or declare wrongly.
+CHARSET_ALIASES = {
+    "x-unknown": "cp1252", "unknown-8bit": "cp1252", "us-ascii": "cp1252", "ascii": "cp1252",
+    "iso-8859-1": "cp1252", "latin1": "cp1252", "latin-1": "cp1252", "ks_c_5601-1987": "cp949",
+    "x-mac-roman": "mac_roman", "macintosh": "mac_roman", "gb2312": "gb18030", "gbk": "gb18030",
+    "x-gbk": "gb18030", "windows-874": "cp874", "utf8": "utf-8", "x-user-defined": "cp1252",
+}  # fmt: skip
+MESSAGE_ID = re.compile(r"<[^<>\s]+>")
+BLOCK_TAGS = re.compile(r"(?i)<\s*(br|/p|/div|/li|/tr|/h[1-6]|/blockquote|/table)\b[^>]*>")
+
+
+@dataclass
+class Part:
+    """A file carried by the message (attachment or inline image)."""
+
+    filename: str
+    content_type: str
+    data: bytes
+    content_id: str = ""
+    is_inline: bool = False
+
+
+@dataclass
+class ParsedMessage:
+    """What Escalade needs from a message."""
+
+    message_id: str
+    subject: str
+    sender: str
+    sender_name: str
+    recipients: list[str]
+    in_reply_to: list[str]
+    references: list[str]
+    text: str
+    html: str
+    parts: list[Part] = field(default_factory=list)
+    headers: dict[str, str] = field(default_factory=dict)
+    message: Message | None = None
+
+
+def clean_text(value: str) -> str:
+    """Text safe to store: lone surrogates (from undeclared 8-bit bytes) re-decoded, NULs removed."""
+    if any("\udc80" <= char <= "\udcff" for char in value):
+        raw = value.encode("utf-8", "surrogateescape")
+        value = decode_bytes(raw, None)
+    return value.replace("\x00", "")
+
+
+def decode_bytes(data: bytes, charset: str | None) -> str:
+    """Decode with the declared charset, then UTF-8, then Windows-1252 (which accepts almost anything)."""
+    candidates = []
+    if charset:
+        name = charset.strip().strip('"').lower()
+        candidates.append(CHARSET_ALIASES.get(name, name))
+    candidates += ["utf-8", "cp1252"]
+    for candidate in candidates:
+        try:
+            text = data.decode(candidate)
+        except (LookupError, UnicodeDecodeError):
+            continue
+        return text
+    return data.decode("latin-1")
+
+
+def header(message: Message, name: str) -> str:
+    """A header's decoded value ('' when absent or unreadable), on one line."""
+    try:
+        value = message.get(name)
+    except (ValueError, TypeError, IndexError):  # the modern policy raises on some broken headers
+        value = message.get_all(name, [None])[0] if hasattr(message, "get_all") else None
+    if value is None:
+        return ""
+    return " ".join(clean_text(str(value)).split())
+
+
+def message_ids(value: str) -> list[str]:
+    """The ``<id@host>`` items of In-Reply-To / References, in order, without duplicates."""
+    return list(dict.fromkeys(MESSAGE_ID.findall(value)))
+
+
+def _sender(message: Message) -> tuple[str, str]:
+    # From first (Reply-To says where to answer, not who wrote), then the envelope's traces.
+    for name in ("From", "Sender", "Return-Path"):
+        value = header(message, name)
+        display, address = parseaddr(value)
+        address = address.strip().lower()
+        if "@" in address and " " not in address:
+            return display.strip(), address
+    return "", ""
+
+
+def html_to_text(markup: str) -> str:
+    """Readable text from HTML: block ends become new lines, tags and entities are removed."""
+    markup = re.sub(r"(?is)<(script|style|head)\b.*?</\1\s*>", "", markup)
+    markup = BLOCK_TAGS.sub("\n", markup)
+    text = html.unescape(nh3.clean(markup, tags=set()))
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def sanitise_html(markup: str) -> str:
+    """HTML safe to show: nh3's allow-list, no scripts, no remote images (trackers), links noopener."""
+    cleaned = nh3.clean(
+        markup,
+        tags=set(nh3.ALLOWED_TAGS),
+        url_schemes={"http", "https", "mailto", "cid"},
+        link_rel="noopener noreferrer nofollow",
+        attribute_filter=_drop_remote_images,
+    )
+    return str(cleaned)
+
+
+def _drop_remote_images(tag: str, attribute: str, value: str) -> str | None:
+    if tag == "img" and attribute == "src" and not value.startswith("cid:"):
+        return None  # remote images are trackers or leaks; inline (cid:) ones are kept
+    return value
+
+
+def _payload(part: Message) -> bytes:
+    try:
+        data = part.get_payload(decode=True)
+    except (ValueError, TypeError, AssertionError):
+        data = None
+    if isinstance(data, bytes):
+        return data
+    raw = part.get_payload()
+    return raw.encode("utf-8", "surrogateescape") if isinstance(raw, str) else b""
+
+
+def _part_text(part: Message) -> str:
+    return clean_text(decode_bytes(_payload(part), part.get_content_charset()))
+
+
+def _filename(part: Message, index: int) -> str:
+    try:
+        name = part.get_filename()
+    except (ValueError, TypeError, IndexError):
+        name = None
+    name = clean_text(str(name or "")).strip().replace("/", "_").replace("\\", "_")
+    if name:
+        return name[:255]
+    subtype = part.get_content_subtype() or "bin"
+    return f"part-{index}.{'eml' if part.get_content_type() == 'message/rfc822' else subtype[:10]}"
+
+
+def _walk(message: Message) -> tuple[list[str], list[str], list[Part]]:
+    texts: list[str] = []
+    htmls: list[str] = []
+    parts: list[Part] = []
+    for index, part in enumerate(message.walk()):
+        if part.is_multipart():
+            continue
+        content_type = part.get_content_type()
+        disposition = (part.get_content_disposition() or "").lower()
+        content_id = header(part, "Content-ID").strip("<> ")
+        is_body_text = content_type in {"text/plain", "text/html"} and disposition != "attachment"
+        if is_body_text and not part.get_filename():
+            (texts if content_type == "text/plain" else htmls).append(_part_text(part))
+            continue
+        if content_type == "message/rfc822" or isinstance(part.get_payload(), list):
+            data = part.as_bytes() if not isinstance(part.get_payload(), list) else _rfc822(part)
+        else:
+            data = _payload(part)
+        parts.append(
+            Part(
+                filename=_filename(part, index),
+                content_type=content_type,
+                data=data,
+                content_id=content_id,
+                is_inline=disposition == "inline" or bool(content_id),  # referenced as cid: from the HTML
+            )
+        )
+    return texts, htmls, parts
+
+
+def _rfc822(part: Message) -> bytes:
+    payload = part.get_payload()
+    if isinstance(payload, list) and payload:
+        inner = payload[0]
+        return bytes(inner.as_bytes(policy=policy.SMTP)) if isinstance(inner, Message) else b""
+    return b""
+
+
+def _recipients(message: Message) -> list[str]:
+    values = [header(message, name) for name in ("To", "Cc", "Delivered-To")]
+    return [address.lower() for _name, address in getaddresses(values) if "@" in address]
+
+
+def parse(raw: bytes) -> ParsedMessage:
+    """Parse ``raw`` (RFC 5322 bytes). Never raises on bad MIME; the worst case is an empty text."""
+    message = BytesParser(policy=policy.default).parsebytes(raw)
+    texts, htmls, parts = _walk(message) if message.is_multipart() else _single(message)
+    html_markup = "\n".join(htmls)
+    text = "\n\n".join(chunk.strip() for chunk in texts if chunk.strip())
+    if not text and html_markup:
+        text = html_to_text(html_markup)
+    sender_name, sender = _sender(message)
+    message_id = (message_ids(header(message, "Message-ID")) or [""])[0]
+    if not message_id:
+        message_id = f"<sha256.{hashlib.sha256(raw).hexdigest()[:40]}@escalade.invalid>"
+    return ParsedMessage(
+        message_id=message_id[:998],
+        subject=header(message, "Subject")[:300],
+        sender=sender,
+        sender_name=sender_name[:200],
+        recipients=_recipients(message),
+        in_reply_to=message_ids(header(message, "In-Reply-To")),
+        references=message_ids(header(message, "References")),
+        text=text.replace("\r\n", "\n"),
+        html=sanitise_html(html_markup) if html_markup else "",
+        parts=parts,
+        headers={key.lower(): header(message, key) for key in dict.fromkeys(message.keys())},
+        message=message,
+    )
+
+
+def _single(message: Message) -> tuple[list[str], list[str], list[Part]]:
+    content_type = message.get_content_type()
+    if content_type == "text/html":
+        return [], [_part_text(message)], []
+    if content_type.startswith(("text/", "multipart/")) or not message.get_payload():
+        return [_part_text(message)], [], []  # multipart without parts: a broken boundary, read as text
+    return _walk(message)
+
+
+def address_of(value: str) -> str:
+    """The bare lower-case address of ``"Name <a@b>"``."""
+    return parseaddr(value)[1].strip().lower()
+
+
+def format_address(name: str, email: str) -> str:
+    """``"Name <email>"`` with the display name encoded when needed."""
+    username, _at, domain = email.partition("@")
+    return str(Address(display_name=name, username=username, domain=domain))
+
+
+__all__ = ["EmailMessage", "ParsedMessage", "Part", "address_of", "format_address", "parse"]

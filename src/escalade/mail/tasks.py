@@ -1,0 +1,49 @@
+"""Background tasks of the mail app. Thin: each calls one service and takes ids."""
+
+from __future__ import annotations
+
+import logging
+
+from huey import crontab
+from huey.contrib.djhuey import db_task
+
+from escalade.core.periodic import periodic_job
+from escalade.mail.models import Mailbox, OutboundMail, OutboundState
+from escalade.mail.services import mailbox_poll, outbound_send
+
+logger = logging.getLogger(__name__)
+
+
+@periodic_job(crontab(minute="*"), name="mail.poll")
+def poll_all() -> None:
+    """Every minute, one worker enqueues a poll of each active mailbox (they then run in parallel)."""
+    for mailbox_id in Mailbox.objects.filter(is_active=True).values_list("pk", flat=True):
+        poll_mailbox(mailbox_id)
+
+
+@db_task(name="mail.poll_mailbox")
+def poll_mailbox(mailbox_id: int) -> None:
+    """Import one mailbox's new messages; safe to run twice at once (see ``escalade.mail.imap``)."""
+    mailbox = Mailbox.objects.filter(pk=mailbox_id, is_active=True).first()
+    if mailbox is None:
+        return
+    try:
+        mailbox_poll(mailbox)
+    except OSError:
+        logger.warning("mailbox %s unreachable; next poll in a minute", mailbox_id)
+
+
+def backoff(attempts: int) -> int:
+    """Seconds before the next attempt: 1, 2, 4, 8, 16 minutes… at most an hour."""
+    return int(min(60 * 2 ** max(attempts - 1, 0), 3600))
+
+
+@db_task(name="mail.send")
+def send_mail(mail_id: int) -> None:
+    """Send one notification; on failure schedule the next attempt with exponential backoff."""
+    try:
+        outbound_send(mail_id=mail_id)
+    except Exception:  # noqa: BLE001 - recorded on the mail by outbound_send; retried below
+        mail = OutboundMail.objects.filter(pk=mail_id).first()
+        if mail is not None and mail.state == OutboundState.RETRYING:
+            send_mail.schedule((mail_id,), delay=backoff(mail.attempts))

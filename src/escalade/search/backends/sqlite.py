@@ -1,0 +1,89 @@
+"""SQLite: an FTS5 table (``unicode61 remove_diacritics 2``) ranked with ``bm25``, title and keywords
+weighted up; identifier fragments in a second FTS5 table with the ``trigram`` tokenizer; typos corrected
+with difflib over the vocabulary."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import connection
+
+from escalade.search.backends.base import Candidate, SearchBackend
+from escalade.search.models import SearchTerm
+from escalade.search.text import ParsedQuery
+
+PREFIX_FROM = 4
+CUTOFF = 0.75
+BM25 = "bm25(search_fts, 10.0, 8.0, 1.0, 0.5)"
+IDENTIFIER_SCORE = 5.0
+
+
+def _token(stem: str) -> str:
+    return f'"{stem}"*' if len(stem) >= PREFIX_FROM else f'"{stem}"'
+
+
+def fts_query(parsed: ParsedQuery, *, private: bool) -> str:
+    """The FTS5 MATCH expression: terms OR-ed, alternatives of several words AND-ed; without access to
+    private text, limited to the public columns."""
+    groups = []
+    for term in parsed.terms:
+        for alternative in term.alternatives:
+            tokens = [_token(s) for s in alternative if s.isalnum()]
+            if tokens:
+                groups.append(f"({' AND '.join(tokens)})")
+    if not groups:
+        return ""
+    expression = " OR ".join(groups)
+    return expression if private else f"{{title keywords body}} : ({expression})"
+
+
+def identifier_query(parsed: ParsedQuery, *, private: bool) -> str:
+    fragments = " OR ".join(f'"{f}"' for f in parsed.identifiers if f.isalnum())
+    if not fragments:
+        return ""
+    return fragments if private else f"identifiers : ({fragments})"
+
+
+class SqliteBackend(SearchBackend):
+    vendor = "sqlite"
+
+    def corrections(self, word: str) -> list[str]:
+        nearby = SearchTerm.objects.filter(
+            term__startswith=word[0], term__regex=rf"^.{{{len(word) - 2},{len(word) + 2}}}$"
+        ).values_list("term", flat=True)
+        return difflib.get_close_matches(word, list(nearby), n=2, cutoff=CUTOFF)
+
+    def candidates(
+        self,
+        parsed: ParsedQuery,
+        *,
+        scope_sql: str,
+        scope_params: Sequence[Any],
+        private: bool,
+        limit: int,
+    ) -> list[Candidate]:
+        # The scope is the ORM's own compiled subquery (its values bound as parameters).
+        scope = f"rowid IN ({scope_sql})"
+        words_sql = f"SELECT rowid, -{BM25} FROM search_fts WHERE search_fts MATCH %s AND {scope}"  # noqa: S608
+        identifiers_sql = (
+            f"SELECT rowid, {IDENTIFIER_SCORE} FROM search_fts_identifiers "  # noqa: S608
+            f"WHERE search_fts_identifiers MATCH %s AND {scope}"
+        )
+        queries: list[tuple[str, list[Any]]] = []
+        words = fts_query(parsed, private=private)
+        if words:
+            queries.append((words_sql, [words]))
+        fragments = identifier_query(parsed, private=private)
+        if fragments:
+            queries.append((identifiers_sql, [fragments]))
+        scores: dict[int, float] = {}
+        with connection.cursor() as cursor:
+            for sql, params in queries:
+                # Separate statements: FTS5's bm25() refuses to run inside a compound subquery.
+                cursor.execute(f"{sql} ORDER BY 2 DESC, rowid LIMIT %s", [*params, *scope_params, limit])
+                for document_id, score in cursor.fetchall():
+                    scores[document_id] = max(scores.get(document_id, score), float(score))
+        best = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:limit]
+        return [Candidate(document_id=pk, score=score) for pk, score in best]

@@ -1,0 +1,174 @@
+"""Text handling shared by both search backends: normalising, light stemming, stop words, synonyms,
+identifiers (MAC and IP addresses, serial numbers, ticket references) and highlighted snippets.
+
+Both backends parse a query the same way (:func:`parse_query`), so they differ only in how they find
+candidates, never in what a query means.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from django.utils.html import escape
+
+from escalade.search.synonyms import SYNONYMS
+
+WORD = re.compile(r"[^\W_]+", re.UNICODE)
+# A token holding a digit, or hex pairs joined by ':' / '-': MAC and IP addresses, serials, references.
+IDENTIFIER = re.compile(r"[0-9A-Za-z]+(?:[:.\-/_][0-9A-Za-z]+)*")
+SEPARATORS = re.compile(r"[:.\-/_]")
+SUFFIXES = (
+    "ements", "ement", "ations", "ation", "ings", "ing", "ees", "ee", "es", "er", "ed", "s", "e",
+)  # fmt: skip
+MIN_STEM = 4
+STOP_TEXT = """
+a au aux avec ce ces cet cette d de des du elle en est et il ils j je l la le les leur lui ma mais me mes moi
+mon n ne nos notre nous on ou par pas plus pour qu que qui sa se ses son sur ta te tes toi ton tu un une vos
+votre vous y c s t m tres comment quoi faire fait marche marcher veux peux peut
+an and are as at be but by can do does for from had has have how i in is it its me my no not of on or our so
+that the this to was what when where which who why will with you your cannot cant dont get
+"""
+STOP_WORDS = frozenset(STOP_TEXT.split())
+
+
+def fold(text: str) -> str:
+    """Lower-case without accents: « Oublié » → "oublie"."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+def words(text: str) -> list[str]:
+    """The folded words of ``text``."""
+    return WORD.findall(fold(text))
+
+
+def stem(word: str) -> str:
+    """A deliberately light French/English stem used as a prefix: "imprimantes" → "imprimant"."""
+    for suffix in SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= MIN_STEM:
+            return word[: -len(suffix)]
+    return word
+
+
+def compact(identifier: str) -> str:
+    """An identifier without separators, so "AA:BB:CC" finds "aa-bb-cc-dd-ee-ff"."""
+    return SEPARATORS.sub("", fold(identifier))
+
+
+HEXADECIMAL = re.compile(r"[0-9a-f]{6,}")
+
+
+def is_identifier(token: str) -> bool:
+    return any(char.isdigit() for char in token) or bool(SEPARATORS.search(token))
+
+
+def is_query_identifier(token: str) -> bool:
+    """In a query, a run of six or more hex digits is also looked up as an identifier fragment
+    ("ccddee" in a MAC address), besides being a word."""
+    return is_identifier(token) or bool(HEXADECIMAL.fullmatch(fold(token)))
+
+
+def identifiers(text: str) -> str:
+    """The identifier-like tokens of ``text``, folded, each also without separators (space-separated)."""
+    found: list[str] = []
+    for token in IDENTIFIER.findall(text):
+        if is_identifier(token) and len(compact(token)) >= 3:
+            found += [fold(token), compact(token)]
+    return " ".join(dict.fromkeys(found))
+
+
+@dataclass
+class Term:
+    """One meaningful word of the query and what may stand for it (synonyms, spelling corrections).
+
+    Each alternative is a tuple of stems that must all be present ("mot de passe" → ("mot", "pass")).
+    """
+
+    word: str
+    alternatives: list[tuple[str, ...]] = field(default_factory=list)
+
+    def add(self, phrase: str) -> None:
+        stems = tuple(stem(w) for w in words(phrase) if w not in STOP_WORDS)
+        if stems and stems not in self.alternatives:
+            self.alternatives.append(stems)
+
+    @property
+    def stems(self) -> set[str]:
+        return {s for alternative in self.alternatives for s in alternative}
+
+
+@dataclass
+class ParsedQuery:
+    """A query as both backends read it: terms (OR-ed, ranked by coverage) and identifier fragments."""
+
+    text: str
+    terms: list[Term]
+    identifiers: list[str]
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.terms and not self.identifiers
+
+
+def parse_query(text: str) -> ParsedQuery:
+    """Split a query into terms (stop words dropped, synonyms added) and identifier fragments."""
+    text = text.strip()[:200]
+    fragments = [
+        compact(t) for t in IDENTIFIER.findall(text) if is_query_identifier(t) and len(compact(t)) >= 3
+    ]
+    folded = " ".join(w for w in words(text))
+    terms: list[Term] = []
+    for phrase, expansions in SYNONYMS.items():
+        if re.search(rf"\b{re.escape(phrase)}\b", folded) and " " in phrase:
+            term = Term(word=phrase)
+            for expansion in (phrase, *expansions):
+                term.add(expansion)
+            terms.append(term)
+            folded = re.sub(rf"\b{re.escape(phrase)}\b", " ", folded)
+    for word in folded.split():
+        if word in STOP_WORDS or (len(word) < 2 and not word.isdigit()):
+            continue
+        term = Term(word=word)
+        for expansion in (word, *SYNONYMS.get(word, ())):
+            term.add(expansion)
+        terms.append(term)
+    return ParsedQuery(text=text, terms=terms, identifiers=list(dict.fromkeys(fragments)))
+
+
+def matches(stems: set[str], text: str) -> set[str]:
+    """The stems that start some word of ``text``."""
+    found: set[str] = set()
+    for word in set(words(text)):
+        found.update(s for s in stems if word.startswith(s))
+    return found
+
+
+SNIPPET_LENGTH = 180
+
+
+def snippet(text: str, query: ParsedQuery, length: int = SNIPPET_LENGTH) -> str:
+    """A window of ``text`` around the first matched word, HTML-escaped, matches wrapped in <mark>."""
+    stems = {s for term in query.terms for s in term.stems}
+    fragments = set(query.identifiers)
+    spans = [
+        match.span()
+        for match in IDENTIFIER.finditer(text)
+        if any(fold(match.group()).startswith(s) for s in stems)
+        or (fragments and any(f in compact(match.group()) for f in fragments))
+    ]
+    start = max(0, spans[0][0] - 40) if spans else 0
+    if start:
+        space = text.find(" ", start)
+        start = space + 1 if 0 <= space < spans[0][0] else start
+    end = min(len(text), start + length)
+    parts: list[str] = ["…" if start else ""]
+    cursor = start
+    for span_start, span_end in spans:
+        if span_start < cursor or span_end > end:
+            continue
+        parts += [escape(text[cursor:span_start]), "<mark>", escape(text[span_start:span_end]), "</mark>"]
+        cursor = span_end
+    parts += [escape(text[cursor:end]), "…" if end < len(text) else ""]
+    return " ".join("".join(parts).split())

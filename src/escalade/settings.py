@@ -1,0 +1,228 @@
+"""Django settings for Escalade, built from :mod:`escalade.config` (environment variables only).
+
+Two modes share this one file: the embedded default (SQLite and a SQLite task queue in the data
+directory) and the scaled mode (``ESCALADE_DATABASE_URL`` + ``ESCALADE_REDIS_URL``).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import dj_database_url
+from django.utils.translation import gettext_lazy as _
+
+from escalade.config import email_settings, load_config, secret_key
+
+CONFIG = load_config()
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+SECRET_KEY = secret_key(CONFIG)
+DEBUG = CONFIG.debug
+ALLOWED_HOSTS = CONFIG.allowed_hosts
+CSRF_TRUSTED_ORIGINS = CONFIG.csrf_trusted_origins
+
+INSTALLED_APPS = [
+    "escalade.core",
+    "escalade.orgs",
+    "escalade.accounts",
+    "escalade.sla",
+    "escalade.tickets",
+    "escalade.contracts",
+    "escalade.notifications",
+    "escalade.api",
+    "escalade.kb",
+    "escalade.search",
+    "escalade.mail",
+    "escalade.workspace",
+    "escalade.portal",
+    "escalade.core.admin_apps.EscaladeAdminConfig",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "ninja",  # serves the API docs' Swagger UI from our static files, not a CDN
+    "huey.contrib.djhuey",
+    "axes",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "escalade.accounts.middleware.UserPreferencesMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "escalade.urls"
+WSGI_APPLICATION = "escalade.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [PACKAGE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "escalade.core.context_processors.navigation",
+            ],
+        },
+    },
+]
+
+# ---------------------------------------------------------------- database
+if CONFIG.database_url:
+    DATABASES = {"default": dj_database_url.parse(CONFIG.database_url, conn_max_age=60)}
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(CONFIG.data_dir / "escalade.sqlite3"),
+            # WAL lets the in-process worker write while pages read; IMMEDIATE avoids lock upgrades.
+            "OPTIONS": {
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+                "init_command": (
+                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+                ),
+            },
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# ---------------------------------------------------------------- cache and task queue
+CACHES: dict[str, dict[str, Any]]
+if CONFIG.redis_url:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CONFIG.redis_url,
+            "KEY_PREFIX": CONFIG.queue_name,
+        }
+    }
+    HUEY: dict[str, Any] = {
+        "huey_class": "huey.PriorityRedisHuey",
+        "name": CONFIG.queue_name,
+        "url": CONFIG.redis_url,
+        "immediate": CONFIG.queue_immediate,
+        "utc": True,
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    HUEY = {
+        "huey_class": "huey.SqliteHuey",
+        "name": CONFIG.queue_name,
+        "filename": str(CONFIG.data_dir / "queue.sqlite3"),
+        "immediate": CONFIG.queue_immediate,
+        "utc": True,
+    }
+
+# ---------------------------------------------------------------- authentication
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "core:home"
+LOGOUT_REDIRECT_URL = "accounts:login"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# Failed-login throttling (django-axes): lock a username from one address after N failures.
+AXES_FAILURE_LIMIT = CONFIG.login_failure_limit
+AXES_COOLOFF_TIME = timedelta(minutes=CONFIG.login_cooloff_minutes)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_FORM_FIELD = "username"  # Django's sign-in form calls the e-mail field "username"
+AXES_USERNAME_CALLABLE = "escalade.accounts.throttling.sign_in_name"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_VERBOSE = False
+AXES_IPWARE_PROXY_COUNT = 1 if CONFIG.behind_proxy else 0
+
+# ---------------------------------------------------------------- i18n
+LANGUAGE_CODE = CONFIG.language
+LANGUAGES = [("fr", _("French")), ("en", _("English"))]
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+USE_I18N = True
+TIME_ZONE = CONFIG.time_zone
+USE_TZ = True
+
+# ---------------------------------------------------------------- static and uploaded files
+STATIC_URL = "/static/"
+STATIC_ROOT = CONFIG.static_root
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]
+MEDIA_URL = "/media/"
+MEDIA_ROOT = CONFIG.media_root
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+# In debug (development) whitenoise serves straight from the apps' static folders.
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
+
+# ---------------------------------------------------------------- security
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+if CONFIG.https:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = True
+    SECURE_HSTS_SECONDS = 31_536_000
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SECURE_REDIRECT_EXEMPT = [r"^health$"]
+if CONFIG.behind_proxy:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    USE_X_FORWARDED_HOST = True
+
+# ---------------------------------------------------------------- tickets
+ESCALADE_REOPEN_WINDOW_DAYS = CONFIG.reopen_window_days
+ESCALADE_ATTACHMENT_MAX_BYTES = CONFIG.attachment_max_mb * 1_048_576
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1_048_576
+
+# ---------------------------------------------------------------- e-mail (escalade.mail)
+ESCALADE_SITE_URL = CONFIG.site_url
+ESCALADE_MAIL_MAX_BYTES = CONFIG.mail_max_mb * 1_048_576
+ESCALADE_MAIL_RATE_PER_HOUR = CONFIG.mail_rate_per_hour
+DEFAULT_FROM_EMAIL = SERVER_EMAIL = CONFIG.email_from
+MAILERS = {"default": email_settings(CONFIG.email_url)}
+
+# ---------------------------------------------------------------- logging
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": CONFIG.log_level},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        "huey": {"level": CONFIG.log_level},
+        "axes": {"level": "WARNING"},
+    },
+}

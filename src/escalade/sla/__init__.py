@@ -1,0 +1,1 @@
+"""Service levels: business calendars, SLA policies, the clock read from ticket events, the sweep."""

@@ -1,0 +1,111 @@
+// Escalade's keyboard shortcuts for the agent workspace. Elements declare their key with
+// data-shortcut="e" (or a two-key sequence "g m"); "?" lists them. No other JavaScript lives here.
+(function () {
+  "use strict";
+  var QUEUES = { m: "mine", t: "team", u: "unassigned", r: "at_risk", b: "breached", p: "pending" };
+  var pending = "";
+  var selected = -1;
+
+  function typing(target) {
+    var tag = target.tagName;
+    return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || target.isContentEditable;
+  }
+  function firstField(root) {
+    return root.querySelector("textarea, input:not([type=hidden]):not([type=checkbox]), select");
+  }
+  function activate(element) {
+    if (element.tagName === "DETAILS") {
+      element.open = true;
+      var field = firstField(element);
+      if (field) { field.focus(); }
+    } else if (typing(element)) {
+      element.focus();
+      if (element.select) { element.select(); }
+    } else if (element.id === "" && element.getAttribute("aria-controls") === "shortcuts") {
+      toggleHelp();
+    } else {
+      element.click();
+    }
+  }
+  function toggleHelp() {
+    var dialog = document.getElementById("shortcuts");
+    if (!dialog) { return; }
+    if (dialog.open) { dialog.close(); } else { dialog.showModal(); }
+  }
+  function rows() { return Array.prototype.slice.call(document.querySelectorAll("tr.ticket-row")); }
+  function select(index) {
+    var all = rows();
+    if (!all.length) { return; }
+    selected = Math.max(0, Math.min(all.length - 1, index));
+    all.forEach(function (row, i) { row.classList.toggle("selected", i === selected); });
+    var link = all[selected].querySelector("a.ticket-link");
+    if (link) { link.focus(); }
+  }
+  function internalNote() {
+    var panel = document.getElementById("action-reply");
+    if (!panel) { return; }
+    panel.open = true;
+    var box = document.getElementById("id_reply-internal");
+    if (box) { box.checked = true; }
+    var body = document.getElementById("id_reply-body");
+    if (body) { body.focus(); }
+  }
+  function listKeys(key) {
+    var all = rows();
+    if (key === "j") { select(selected + 1); return true; }
+    if (key === "k") { select(selected - 1); return true; }
+    if ((key === "o" || key === "Enter") && selected >= 0 && all[selected]) {
+      window.location.href = all[selected].getAttribute("data-href"); return true;
+    }
+    if (key === "x" && selected >= 0 && all[selected]) {
+      var box = all[selected].querySelector("input[type=checkbox]");
+      if (box) { box.checked = !box.checked; } return true;
+    }
+    return false;
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && event.target.form) {
+      event.preventDefault();
+      event.target.form.requestSubmit();
+      return;
+    }
+    if (event.key === "Escape" && typing(event.target)) { event.target.blur(); return; }
+    if (typing(event.target) || event.ctrlKey || event.metaKey || event.altKey) { return; }
+    var key = event.key;
+    if (pending === "g") {
+      pending = "";
+      if (QUEUES[key]) {
+        event.preventDefault();
+        window.location.href = "/desk/?queue=" + QUEUES[key];
+      }
+      return;
+    }
+    if (key === "g") { pending = "g"; return; }
+    if (key === "?") { event.preventDefault(); toggleHelp(); return; }
+    if (key === "i") { event.preventDefault(); internalNote(); return; }
+    if (listKeys(key)) { event.preventDefault(); return; }
+    var element = document.querySelector('[data-shortcut="' + (key === '"' ? '\\"' : key) + '"]');
+    if (element) {
+      event.preventDefault();
+      activate(element);
+    }
+  });
+
+  // The call screen's timer: minutes and seconds since the caller was chosen, copied into "duration".
+  var timer = document.getElementById("call-timer");
+  if (timer && timer.getAttribute("data-started")) {
+    var started = Date.parse(timer.getAttribute("data-started"));
+    var duration = document.querySelector("input[name=duration]");
+    var edited = false;
+    if (duration) { duration.addEventListener("input", function () { edited = true; }); }
+    var tick = function () {
+      var seconds = Math.max(0, Math.round((Date.now() - started) / 1000));
+      var text = Math.floor(seconds / 60) + ":" + String(seconds % 60).padStart(2, "0");
+      timer.textContent = text;
+      if (duration && !edited) { duration.value = text; }
+    };
+    tick();
+    window.setInterval(tick, 1000);
+  }
+})();

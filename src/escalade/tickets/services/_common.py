@@ -1,0 +1,66 @@
+"""Shared by the ticket services: recording ticket events and locking the ticket row."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from escalade.core.actors import Actor
+from escalade.core.models import Event
+from escalade.core.services import JSONValue, changes_between, event_record, snapshot
+from escalade.tickets.models import Ticket
+
+CATEGORY_FIELDS = (
+    "parent",
+    "name_fr",
+    "name_en",
+    "organisations",
+    "default_team",
+    "default_kind",
+    "is_active",
+)
+TRACKED_FIELDS = (
+    "kind", "title", "description", "requester", "organisation", "site", "contract", "is_out_of_contract",
+    "out_of_contract_reason", "category", "channel", "custom_fields", "impact", "urgency", "priority",
+    "is_priority_overridden", "state", "team", "assignee", "support_level", "sla_policy", "resolution_code",
+    "solution", "merged_into",
+)  # fmt: skip
+
+
+def ticket_snapshot(ticket: Ticket) -> dict[str, JSONValue]:
+    """The tracked fields of a ticket, to diff before/after a change."""
+    return snapshot(ticket, TRACKED_FIELDS)
+
+
+def record(
+    *,
+    actor: Actor,
+    ticket: Ticket,
+    action: str,
+    before: Mapping[str, JSONValue] | None = None,
+    data: Mapping[str, JSONValue] | None = None,
+    changes: Mapping[str, dict[str, JSONValue]] | None = None,
+) -> Event:
+    """Record ``action`` on ``ticket`` (the fields that changed since ``before``, or ``changes``), then
+    queue the notification mails it calls for and the ticket's re-indexing, both run after the commit."""
+    if changes is None:
+        changes = changes_between(before or {}, ticket_snapshot(ticket)) if before is not None else {}
+    event = event_record(
+        actor=actor,
+        obj=ticket,
+        action=action,
+        changes=changes,
+        data=data,
+        organisation_id=ticket.organisation_id,
+    )
+    # Mail and search build on tickets, so they are imported here, not at the top (no import cycle).
+    from escalade.mail.services import mail_on_ticket_event  # noqa: PLC0415
+    from escalade.search.services import search_index_ticket_on_commit  # noqa: PLC0415
+
+    mail_on_ticket_event(event=event, ticket=ticket)
+    search_index_ticket_on_commit(ticket)
+    return event
+
+
+def locked(ticket: Ticket) -> Ticket:
+    """Re-read ``ticket`` with a row lock, so concurrent changes serialise instead of overwriting."""
+    return Ticket.objects.select_for_update().get(pk=ticket.pk)

@@ -1,0 +1,99 @@
+"""The conversation on a ticket: public replies, internal notes, attachments."""
+
+from __future__ import annotations
+
+from typing import IO
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from escalade import authz
+from escalade.core.actors import Actor
+from escalade.core.errors import ConflictError, PermissionDeniedError, ValidationFailed
+from escalade.core.files import file_check
+from escalade.core.services import JSONValue
+from escalade.sla.services import sla_refresh
+from escalade.tickets.choices import Channel, FollowUpKind, State
+from escalade.tickets.models import Attachment, FollowUp, Ticket
+from escalade.tickets.services._common import locked, record, ticket_snapshot
+
+
+@transaction.atomic
+def ticket_reply(*, actor: Actor, ticket: Ticket, body: str, channel: str = Channel.PORTAL) -> FollowUp:
+    """Add a public reply. Staff's first reply stops the first-response clock; the requester's
+    reply to a ticket waiting for them puts it back in progress."""
+    ticket = locked(ticket)
+    authz.ensure_ticket_action(actor.user, "reply", ticket)
+    if not body.strip():
+        raise ValidationFailed(_("Write a message."), field="body")
+    if ticket.state == State.CLOSED:
+        raise ConflictError(_("This ticket is closed: reopen it or open a new one."), field="state")
+    followup = FollowUp.objects.create(
+        ticket=ticket, author=actor.user, kind=FollowUpKind.REPLY, body=body.strip(), channel=channel
+    )
+    before = ticket_snapshot(ticket)
+    data: dict[str, JSONValue] = {"followup": followup.pk}
+    by_staff = actor.user is not None and actor.user.is_provider_staff
+    if by_staff and ticket.first_responded_at is None:
+        ticket.first_responded_at = followup.created_at
+        data["first_response"] = True
+    if not by_staff and ticket.state == State.PENDING_REQUESTER:
+        ticket.state = State.IN_PROGRESS if ticket.assignee_id else State.NEW
+    ticket.save()
+    record(actor=actor, ticket=ticket, action="ticket.replied", before=before, data=data)
+    sla_refresh(ticket=ticket)
+    return followup
+
+
+@transaction.atomic
+def ticket_add_note(*, actor: Actor, ticket: Ticket, body: str) -> FollowUp:
+    """Add an internal note: provider staff only, never shown to requesters."""
+    ticket = locked(ticket)
+    authz.ensure_ticket_action(actor.user, "work", ticket)
+    if not body.strip():
+        raise ValidationFailed(_("Write a message."), field="body")
+    followup = FollowUp.objects.create(
+        ticket=ticket, author=actor.user, kind=FollowUpKind.NOTE, body=body.strip(), channel=Channel.PORTAL
+    )
+    record(actor=actor, ticket=ticket, action="ticket.note_added", data={"followup": followup.pk})
+    return followup
+
+
+@transaction.atomic
+def attachment_add(
+    *,
+    actor: Actor,
+    ticket: Ticket,
+    filename: str,
+    content: IO[bytes],
+    followup: FollowUp | None = None,
+    is_internal: bool = False,
+) -> Attachment:
+    """Store a file on a ticket: size limit, sniffed content type, executables refused."""
+    action = "work" if is_internal else "reply"
+    authz.ensure_ticket_action(actor.user, action, ticket)
+    if followup is not None and followup.ticket_id != ticket.pk:
+        raise PermissionDeniedError("this follow-up belongs to another ticket")
+    checked = file_check(filename=filename, content=content, limit=settings.ESCALADE_ATTACHMENT_MAX_BYTES)
+    attachment = Attachment(
+        ticket=ticket, followup=followup, filename=checked.name, content_type=checked.content_type,
+        size=checked.size, sha256=checked.sha256, is_internal=is_internal, uploaded_by=actor.user,
+    )  # fmt: skip
+    attachment.file.save(checked.sha256[:16], ContentFile(checked.data), save=False)
+    attachment.save()
+    record(
+        actor=actor,
+        ticket=ticket,
+        action="ticket.attachment_added",
+        data={
+            "attachment": attachment.pk,
+            "filename": checked.name,
+            "size": checked.size,
+            "internal": is_internal,
+        },
+    )
+    Ticket.objects.filter(pk=ticket.pk).update(updated_at=timezone.now())
+    return attachment

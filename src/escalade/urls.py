@@ -1,0 +1,21 @@
+"""URL map: pages per app, Django's admin for configuration, the REST API, and /health."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from escalade.api.router import api
+from escalade.core import views as core_views
+
+admin.site.site_header = "Escalade"
+admin.site.site_title = "Escalade"
+
+urlpatterns = [
+    path("health", core_views.health, name="health"),
+    path("accounts/", include("escalade.accounts.urls")),
+    path("admin/", admin.site.urls),
+    path("api/", api.urls),
+    path("desk/", include("escalade.workspace.urls")),
+    path("portal/", include("escalade.portal.urls")),
+    path("help/", include("escalade.kb.urls")),
+    path("", include("escalade.core.urls")),
+]

@@ -1,0 +1,220 @@
+"""The agent's ticket page and its quick actions (each a plain POST form, so they work without JS)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from escalade import authz
+from escalade.accounts.models import User
+from escalade.core.actors import Actor
+from escalade.core.errors import DomainError, PermissionDeniedError, ValidationFailed
+from escalade.core.forms import form_error
+from escalade.tickets import services as tickets
+from escalade.tickets.models import Ticket
+from escalade.tickets.selectors import attachments_visible
+from escalade.workspace import selectors, services
+from escalade.workspace.forms import (
+    AssignForm,
+    EscalateForm,
+    LinkForm,
+    MacroApplyForm,
+    MergeForm,
+    PendingForm,
+    ReplyForm,
+    ResolveForm,
+    StateForm,
+    TagsForm,
+)
+from escalade.workspace.views import actor_of, staff_only
+
+Handler = Callable[[Actor, Ticket, dict[str, Any], HttpRequest], Ticket | None]
+
+
+def _visible(user: User, reference: str) -> Ticket:
+    ticket = selectors.ticket_for_page(user=user, reference=reference)
+    if ticket is None:
+        raise Http404
+    return ticket
+
+
+def _other_ticket(user: User, reference: str) -> Ticket:
+    other = authz.tickets_visible_to(user).filter(reference=reference.strip().upper()).first()
+    if other is None:
+        raise ValidationFailed(_("No such ticket."), field="target")
+    return other
+
+
+def _forms(user: User, data: Any = None, files: Any = None, bound: str = "") -> dict[str, forms.Form]:
+    """Every action form of the page; only ``bound`` gets the posted data."""
+    people = selectors.assignable_people(user=user)
+    builders: dict[str, Callable[[Any, Any], forms.Form]] = {
+        "reply": ReplyForm,
+        "assign": lambda d, f: AssignForm(d, teams=selectors.teams_serving(user=user), people=people),
+        "escalate": lambda d, f: EscalateForm(d),
+        "pending": lambda d, f: PendingForm(d),
+        "state": lambda d, f: StateForm(d),
+        "resolve": lambda d, f: ResolveForm(d),
+        "merge": lambda d, f: MergeForm(d),
+        "link": lambda d, f: LinkForm(d),
+        "tags": lambda d, f: TagsForm(d),
+        "macro": lambda d, f: MacroApplyForm(d, macros=selectors.macros_for(user=user)),
+    }
+    built = {}
+    for name, build in builders.items():
+        form = build(data if name == bound else None, files if name == bound else None)
+        form.prefix = name
+        built[name] = form
+    return built
+
+
+def _reply(actor: Actor, ticket: Ticket, data: dict[str, Any], request: HttpRequest) -> None:
+    if data["internal"]:
+        followup = tickets.ticket_add_note(actor=actor, ticket=ticket, body=data["body"])
+    else:
+        followup = tickets.ticket_reply(actor=actor, ticket=ticket, body=data["body"])
+    for upload in data["attachments"]:
+        tickets.attachment_add(
+            actor=actor, ticket=ticket, filename=upload.name, content=upload, followup=followup,
+            is_internal=data["internal"],
+        )  # fmt: skip
+
+
+def _macro(actor: Actor, ticket: Ticket, data: dict[str, Any], request: HttpRequest) -> None:
+    assert isinstance(request.user, User)
+    macro = selectors.macros_for(user=request.user).filter(pk=int(data["macro"])).first()
+    if macro is None:
+        raise ValidationFailed(_("Choose a macro."), field="macro")
+    services.macro_apply(actor=actor, ticket=ticket, macro=macro)
+
+
+def _link(actor: Actor, ticket: Ticket, data: dict[str, Any], request: HttpRequest) -> None:
+    target = _other_ticket(_user(request), data["target"])
+    tickets.ticket_link(actor=actor, source=ticket, target=target, kind=data["kind"])
+
+
+def _pending(actor: Actor, ticket: Ticket, data: dict[str, Any], request: HttpRequest) -> Ticket:
+    if ticket.state in {"new", "assigned"}:
+        ticket = tickets.ticket_transition(actor=actor, ticket=ticket, state="in_progress")
+    return tickets.ticket_transition(actor=actor, ticket=ticket, state=data["state"], reason=data["reason"])
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+ACTIONS: dict[str, Handler] = {
+    "take": lambda a, t, d, r: tickets.ticket_take(actor=a, ticket=t),
+    "reply": _reply,
+    "macro": _macro,
+    "assign": lambda a, t, d, r: tickets.ticket_assign(
+        actor=a, ticket=t, team=d["team"], assignee=d["assignee"]
+    ),
+    "escalate": lambda a, t, d, r: tickets.ticket_escalate(actor=a, ticket=t, reason=d["reason"]),
+    "pending": _pending,
+    "state": lambda a, t, d, r: tickets.ticket_transition(actor=a, ticket=t, state=d["state"]),
+    "resolve": lambda a, t, d, r: tickets.ticket_resolve(
+        actor=a, ticket=t, resolution_code=d["resolution_code"], solution=d["solution"]
+    ),
+    "merge": lambda a, t, d, r: tickets.ticket_merge(
+        actor=a, source=t, target=_other_ticket(_user(r), d["target"])
+    ),
+    "link": _link,
+    "tags": lambda a, t, d, r: tickets.ticket_update(actor=a, ticket=t, tags=d["tags"]),
+}
+# The panels of the page: (action, label, keyboard shortcut).
+PANELS = (
+    ("reply", gettext_lazy("Reply or note"), "r"),
+    ("macro", gettext_lazy("Macro"), "m"),
+    ("assign", gettext_lazy("Assign"), "a"),
+    ("escalate", gettext_lazy("Escalate"), "e"),
+    ("pending", gettext_lazy("Set pending"), "p"),
+    ("resolve", gettext_lazy("Resolve"), "s"),
+    ("state", gettext_lazy("Change state"), "c"),
+    ("link", gettext_lazy("Link"), "l"),
+    ("merge", gettext_lazy("Merge"), "u"),
+    ("tags", gettext_lazy("Tags"), "#"),
+)
+DONE = {
+    "take": gettext_lazy("You took the ticket."),
+    "reply": gettext_lazy("Message added."),
+    "macro": gettext_lazy("Macro applied."),
+    "assign": gettext_lazy("Ticket assigned."),
+    "escalate": gettext_lazy("Ticket escalated."),
+    "pending": gettext_lazy("Ticket set pending."),
+    "state": gettext_lazy("State changed."),
+    "resolve": gettext_lazy("Ticket resolved."),
+    "merge": gettext_lazy("Tickets merged."),
+    "link": gettext_lazy("Tickets linked."),
+    "tags": gettext_lazy("Tags saved."),
+}
+
+
+def _render(
+    request: HttpRequest, ticket: Ticket, action_forms: dict[str, forms.Form], status: int = 200
+) -> HttpResponse:
+    user = _user(request)
+    context = {
+        "page": selectors.ticket_page(user=user, ticket=ticket),
+        "ticket": ticket,
+        "forms": action_forms,
+        "panels": PANELS,
+        "open_form": next((name for name, form in action_forms.items() if form.is_bound), ""),
+    }
+    return render(request, "workspace/ticket.html", context, status=status)
+
+
+@staff_only
+@require_GET
+def ticket(request: HttpRequest, reference: str) -> HttpResponse:
+    """The ticket page: SLA countdowns and timeline, requester card, conversation, quick actions."""
+    user = _user(request)
+    return _render(request, _visible(user, reference), _forms(user))
+
+
+@staff_only
+@require_POST
+def ticket_action(request: HttpRequest, reference: str, action: str) -> HttpResponse:
+    """Run one quick action; errors are shown next to the field on the re-rendered page (422)."""
+    user = _user(request)
+    found = _visible(user, reference)
+    if action not in ACTIONS:
+        raise Http404
+    action_forms = _forms(user, request.POST, request.FILES, bound=action)
+    form = action_forms.get(action)
+    if form is None or form.is_valid():
+        data = form.cleaned_data if form is not None else {}
+        try:
+            result = ACTIONS[action](actor_of(request), found, data, request)
+        except PermissionDeniedError as error:
+            raise PermissionDenied(error.message) from error
+        except DomainError as error:
+            if form is None:
+                messages.error(request, error.message)
+                return redirect("workspace:ticket", reference=found.reference)
+            form_error(form, error)
+        else:
+            messages.success(request, DONE[action])
+            target = result if isinstance(result, Ticket) and action == "merge" else found
+            return redirect("workspace:ticket", reference=target.reference)
+    return _render(request, _visible(user, reference), action_forms, status=422)
+
+
+@staff_only
+@require_GET
+def attachment(request: HttpRequest, reference: str, pk: int) -> FileResponse:
+    """A file of a ticket, for staff who may see the ticket."""
+    user = _user(request)
+    found = _visible(user, reference)
+    item = get_object_or_404(attachments_visible(ticket=found, viewer=user), pk=pk)
+    return FileResponse(item.file.open("rb"), as_attachment=True, filename=item.filename)

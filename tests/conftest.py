@@ -1,0 +1,93 @@
+"""Shared fixtures: a provider, two client organisations, and one person per role."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import pytest
+from django.db import connection
+
+from escalade.accounts.models import Role, User
+from escalade.orgs.models import Organisation
+from tests.accounts.factories import PASSWORD, StaffFactory, TeamFactory, TeamMembershipFactory, UserFactory
+from tests.orgs.factories import OrganisationFactory, ProviderFactory
+from tests.tickets.factories import default_policy
+
+
+def pytest_report_header() -> list[str]:
+    from django.conf import settings
+
+    engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    return [f"escalade test database: {engine} (ESCALADE_TEST_DB={os.environ['ESCALADE_TEST_DB']})"]
+
+
+@dataclass
+class World:
+    """Two clients (A and B), the provider, and one person per role; the agent serves A only."""
+
+    provider: Organisation
+    client_a: Organisation
+    client_b: Organisation
+    requester_a: User
+    requester_a2: User
+    manager_a: User
+    requester_b: User
+    manager_b: User
+    agent_a: User
+    agent_b: User
+    supervisor: User
+    administrator: User
+
+    def person(self, name: str) -> User:
+        return getattr(self, name)  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def world(db: None) -> World:
+    provider = ProviderFactory.create()
+    client_a = OrganisationFactory.create(name="Client A", slug="client-a")
+    client_b = OrganisationFactory.create(name="Client B", slug="client-b")
+    agent_a = StaffFactory.create(email="agent.a@provider.example")
+    agent_b = StaffFactory.create(email="agent.b@provider.example")
+    TeamMembershipFactory.create(team=TeamFactory.create(name="L1 A", organisations=[client_a]), user=agent_a)
+    TeamMembershipFactory.create(team=TeamFactory.create(name="L1 B", organisations=[client_b]), user=agent_b)
+    return World(
+        provider=provider,
+        client_a=client_a,
+        client_b=client_b,
+        requester_a=UserFactory.create(email="req.a@a.example", organisation=client_a),
+        requester_a2=UserFactory.create(email="req.a2@a.example", organisation=client_a),
+        manager_a=UserFactory.create(
+            email="manager@a.example", organisation=client_a, role=Role.CLIENT_MANAGER
+        ),
+        requester_b=UserFactory.create(email="req.b@b.example", organisation=client_b, language="en"),
+        manager_b=UserFactory.create(
+            email="manager@b.example", organisation=client_b, role=Role.CLIENT_MANAGER
+        ),
+        agent_a=agent_a,
+        agent_b=agent_b,
+        supervisor=StaffFactory.create(email="supervisor@provider.example", role=Role.SUPERVISOR),
+        administrator=StaffFactory.create(email="admin@provider.example", role=Role.ADMINISTRATOR),
+    )
+
+
+@pytest.fixture(autouse=True)
+def sla_defaults(request):
+    """Make sure the seeded office-hours calendar and default SLA policy exist (DB tests only).
+
+    Migrations seed them, but a transactional test's flush empties every table afterwards."""
+    if "django_db" in {mark.name for mark in request.node.iter_markers()}:
+        request.getfixturevalue("_django_db_helper")  # the marker's database set-up comes first
+        return default_policy()
+    return None
+
+
+@pytest.fixture
+def password() -> str:
+    return PASSWORD
+
+
+@pytest.fixture
+def on_postgres() -> bool:
+    return connection.vendor == "postgresql"

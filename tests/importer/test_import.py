@@ -1,0 +1,165 @@
+"""`escalade import`: real migrations from CSV or JSON Lines, idempotent on the external id."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from escalade.core.models import Event
+from escalade.importer.load import import_tickets
+from escalade.tickets.models import FollowUp, Ticket
+from tests.orgs.factories import OrganisationDomainFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _jsonl(tmp_path: Path, rows: list[object], name: str = "tickets.jsonl") -> Path:
+    path = tmp_path / name
+    path.write_text(
+        "\n".join(json.dumps(r) if not isinstance(r, str) else r for r in rows) + "\n", encoding="utf-8"
+    )
+    return path
+
+
+def _ticket(external_id: str, **fields: object) -> dict[str, object]:
+    return {
+        "external_id": external_id,
+        "title": f"Ticket {external_id}",
+        "requester_email": "req.a@a.example",
+        "created_at": "2025-03-04T09:15:00+01:00",
+        **fields,
+    }
+
+
+def test_a_jsonl_file_imports_tickets_with_their_conversation(world, tmp_path):
+    path = _jsonl(
+        tmp_path,
+        [
+            _ticket(
+                "OLD-1",
+                state="closed",
+                resolved_at="2025-03-04T11:00:00+01:00",
+                solution="Mot de passe réinitialisé",
+                tags=["Migration", "glpi"],
+                impact=1,
+                urgency=1,
+                assignee_email="agent.a@provider.example",
+                team="L1 A",
+                followups=[
+                    {
+                        "author_email": "agent.a@provider.example",
+                        "body": "Je m'en occupe.",
+                        "created_at": "2025-03-04T09:30:00+01:00",
+                    },
+                    {"author_email": "agent.a@provider.example", "kind": "note", "body": "Client VIP"},
+                ],
+            ),
+            _ticket("OLD-2", state="in_progress", assignee_email="agent.a@provider.example", team="L1 A"),
+        ],
+    )
+
+    report = import_tickets(path=path)
+
+    assert (report.imported, report.skipped, report.rejected) == (2, 0, [])
+    closed = Ticket.objects.get(external_id="OLD-1")
+    assert closed.reference == "ESC-2025-000001"
+    assert (closed.state, closed.priority, closed.resolution_code) == ("closed", 1, "solved")
+    assert closed.created_at.isoformat() == "2025-03-04T08:15:00+00:00"
+    assert closed.organisation == world.client_a
+    assert closed.assignee == world.agent_a
+    assert sorted(closed.tags.values_list("name", flat=True)) == ["glpi", "migration"]
+    assert list(closed.followups.values_list("kind", "body")) == [
+        ("reply", "Je m'en occupe."),
+        ("note", "Client VIP"),
+    ]
+    event = Event.objects.get(object_id=closed.pk, action="ticket.created", content_type__model="ticket")
+    assert event.data == {"imported_from": "tickets.jsonl", "external_id": "OLD-1"}
+    open_ticket = Ticket.objects.get(external_id="OLD-2")
+    assert open_ticket.resolution_due is not None  # open tickets get their SLA clock
+
+
+def test_importing_again_duplicates_nothing_and_picks_up_new_rows(world, tmp_path):
+    import_tickets(path=_jsonl(tmp_path, [_ticket("A-1"), _ticket("A-2")]))
+
+    report = import_tickets(path=_jsonl(tmp_path, [_ticket("A-1"), _ticket("A-2"), _ticket("A-3")]))
+
+    assert (report.imported, report.skipped) == (1, 2)
+    assert Ticket.objects.filter(external_id__startswith="A-").count() == 3
+    assert FollowUp.objects.count() == 0
+
+
+def test_bad_rows_are_reported_with_their_line_and_reason_and_the_rest_is_imported(world, tmp_path):
+    path = _jsonl(
+        tmp_path,
+        [
+            _ticket("B-1"),
+            "{not json",
+            _ticket("B-3", requester_email="nobody@unknown.example"),
+            _ticket("B-4", state="lost"),
+            _ticket("B-5", created_at="yesterday"),
+            {"title": "no id"},
+            _ticket("B-1"),
+            _ticket("B-8", assignee_email="req.a2@a.example"),
+        ],
+    )
+
+    report = import_tickets(path=path)
+
+    assert report.imported == 1
+    reasons = {(r.line, r.reason.split(" ")[0]) for r in report.rejected}
+    assert reasons == {
+        (2, "not"),
+        (3, "unknown"),
+        (4, "state"),
+        (5, "created_at"),
+        (6, "external_id"),
+        (7, "external_id"),
+        (8, "assignee"),
+    }
+
+
+def test_unknown_requesters_of_a_known_domain_can_be_created(world, tmp_path):
+    OrganisationDomainFactory.create(organisation=world.client_b, domain="b.example")
+    path = _jsonl(
+        tmp_path, [_ticket("C-1", requester_email="New.Person@b.example", requester_name="Nouvelle Personne")]
+    )
+
+    assert import_tickets(path=path).rejected[0].reason == "unknown requester new.person@b.example"
+    report = import_tickets(path=path, create_people=True)
+
+    assert (report.imported, report.people_created) == (1, 1)
+    ticket = Ticket.objects.get(external_id="C-1")
+    assert (ticket.requester.full_name, ticket.organisation) == ("Nouvelle Personne", world.client_b)
+    assert not ticket.requester.has_usable_password()
+
+
+def test_a_csv_with_a_followups_csv(world, tmp_path):
+    tickets = tmp_path / "tickets.csv"
+    tickets.write_text(
+        "external_id,title,requester_email,created_at,state,tags\n"
+        'X-1,"Imprimante, 2e étage",req.a@a.example,2024-12-31T17:00:00+01:00,resolved,"imprimante, hp"\n'
+        "X-2,Wi-Fi,req.a@a.example,2025-01-02T09:00:00+01:00,new,\n",
+        encoding="utf-8",
+    )
+    followups = tmp_path / "followups.csv"
+    followups.write_text(
+        "ticket_external_id,author_email,kind,body,created_at\n"
+        "X-1,agent.a@provider.example,reply,Toner remplacé,2025-01-02T10:00:00+01:00\n",
+        encoding="utf-8",
+    )
+
+    result = CliRunner().invoke(
+        __import__("escalade.cli", fromlist=["main"]).main,
+        ["import", str(tickets), "--followups", str(followups)],
+    )
+
+    assert result.exit_code == 0, result.output
+    assert "2 imported, 0 already there, 0 rejected" in result.output
+    first = Ticket.objects.get(external_id="X-1")
+    assert (first.title, first.reference) == ("Imprimante, 2e étage", "ESC-2024-000001")
+    assert Ticket.objects.get(external_id="X-2").reference == "ESC-2025-000001"
+    assert sorted(first.tags.values_list("name", flat=True)) == ["hp", "imprimante"]
+    assert list(first.followups.values_list("body", flat=True)) == ["Toner remplacé"]

@@ -1,0 +1,126 @@
+"""Notification mail: who gets what, in which language, with threading headers, after commit, retried."""
+
+from __future__ import annotations
+
+import smtplib
+
+import pytest
+from django.core import mail as django_mail
+
+from escalade.core.actors import Actor
+from escalade.core.models import Event
+from escalade.mail.models import BouncingAddress, OutboundMail, OutboundState
+from escalade.mail.services import outbound_send
+from escalade.mail.tasks import backoff
+from escalade.tickets.choices import State
+from escalade.tickets.services import ticket_reply, ticket_resolve, ticket_take, ticket_transition
+from tests.mail.conftest import ingest, make_message
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def sent_to(address):
+    return [message for message in django_mail.outbox if address in message.to]
+
+
+def test_mail_ticket_gets_a_threaded_acknowledgement_in_french(mail_world, mailbox):
+    ticket = ingest(make_message(), mailbox=mailbox).ticket
+    [ack] = sent_to("req.a@a.example")
+    assert ack.subject == f"[{ticket.reference}] Demande reçue : Imprimante en panne"
+    assert ack.extra_headers["In-Reply-To"] == "<m1@a.example>"
+    assert ack.extra_headers["Auto-Submitted"] == "auto-replied"
+    assert ack.reply_to == ["support@desk.example"]
+    assert f"/portal/t/{ticket.reference}/" in ack.body
+    assert OutboundMail.objects.get(kind="ticket_received").state == OutboundState.SENT
+
+
+def test_agent_reply_and_requester_answer_thread_back(mail_world, mailbox):
+    ticket = ingest(make_message(), mailbox=mailbox).ticket
+    ticket_take(actor=Actor.of(mail_world.agent_a), ticket=ticket)
+    django_mail.outbox.clear()
+    ticket_reply(actor=Actor.of(mail_world.agent_a), ticket=ticket, body="Avez-vous redémarré ?")
+    [reply] = sent_to("req.a@a.example")
+    assert "Avez-vous redémarré ?" in reply.body
+    assert reply.extra_headers["In-Reply-To"] == "<m1@a.example>"
+    assert "<m1@a.example>" in reply.extra_headers["References"]
+    answer = make_message(
+        subject="Re: " + reply.subject,
+        message_id="<m9@a.example>",
+        body="Oui.\n\n> Avez-vous redémarré ?",
+        headers={"In-Reply-To": reply.extra_headers["Message-ID"]},
+    )
+    outcome = ingest(answer, mailbox=mailbox)
+    assert (outcome.kind, outcome.ticket, outcome.followup.body) == ("followup", ticket, "Oui.")
+    [to_agent] = sent_to("agent.a@provider.example")
+    assert to_agent.subject.startswith(f"[{ticket.reference}]")
+
+
+def test_english_requester_gets_english_mail(mail_world, mailbox):
+    ingest(make_message(sender="req.b@b.example", message_id="<b1@b.example>"), mailbox=mailbox)
+    [ack] = sent_to("req.b@b.example")
+    assert "Request received" in ack.subject
+
+
+def test_waiting_and_resolved_notifications(mail_world, mailbox):
+    ticket = ingest(make_message(), mailbox=mailbox).ticket
+    agent = Actor.of(mail_world.agent_a)
+    ticket_take(actor=agent, ticket=ticket)
+    ticket_transition(actor=agent, ticket=ticket, state=State.IN_PROGRESS)
+    ticket_transition(actor=agent, ticket=ticket, state=State.PENDING_REQUESTER)
+    ticket_resolve(actor=agent, ticket=ticket, resolution_code="solved", solution="Toner remplacé")
+    kinds = list(
+        OutboundMail.objects.filter(to="req.a@a.example").order_by("id").values_list("kind", flat=True)
+    )
+    assert kinds == ["ticket_received", "waiting_for_you", "resolved"]
+    resolved = sent_to("req.a@a.example")[-1]
+    assert "Toner remplacé" in resolved.body
+    assert f"/portal/t/{ticket.reference}/" in resolved.body
+
+
+def test_the_actor_is_not_mailed_about_their_own_action(mail_world, mailbox):
+    ticket = ingest(make_message(), mailbox=mailbox).ticket
+    ticket_take(actor=Actor.of(mail_world.agent_a), ticket=ticket)
+    assert not OutboundMail.objects.filter(kind="assigned", to="agent.a@provider.example").exists()
+
+
+def test_bouncing_address_is_not_mailed(mail_world, mailbox):
+    BouncingAddress.objects.create(email="req.a@a.example")
+    ingest(make_message(), mailbox=mailbox)
+    assert OutboundMail.objects.get(kind="ticket_received").state == OutboundState.SUPPRESSED
+    assert sent_to("req.a@a.example") == []
+
+
+def test_nothing_is_sent_when_the_transaction_rolls_back(mail_world, mailbox):
+    from django.db import transaction
+
+    def import_then_fail():
+        with transaction.atomic():
+            ingest(make_message(), mailbox=mailbox)
+            raise RuntimeError
+
+    with pytest.raises(RuntimeError):
+        import_then_fail()
+    assert django_mail.outbox == []
+    assert OutboundMail.objects.count() == 0
+
+
+def test_failures_are_recorded_retried_and_finally_shown_on_the_ticket(mail_world, mailbox, monkeypatch):
+    def refuse(self, *args, **kwargs):
+        raise smtplib.SMTPServerDisconnected("gone")
+
+    monkeypatch.setattr("django.core.mail.backends.locmem.EmailBackend.send_messages", refuse)
+    ticket = ingest(make_message(), mailbox=mailbox).ticket
+    mail = OutboundMail.objects.get(kind="ticket_received")
+    assert (mail.state, mail.attempts, mail.last_error) == (
+        OutboundState.RETRYING,
+        1,
+        "SMTPServerDisconnected: gone",
+    )
+    for _attempt in range(5):
+        with pytest.raises(smtplib.SMTPServerDisconnected):
+            outbound_send(mail_id=mail.pk)
+    mail.refresh_from_db()
+    assert (mail.state, mail.attempts) == (OutboundState.FAILED, 6)
+    event = Event.objects.get(action="ticket.mail_failed")
+    assert (event.object_id, event.data["to"]) == (ticket.pk, "req.a@a.example")
+    assert [backoff(n) for n in (1, 2, 3, 7, 20)] == [60, 120, 240, 3600, 3600]

@@ -1,0 +1,3 @@
+from tests.tickets.conftest import at, levels, make_ticket
+
+__all__ = ["at", "levels", "make_ticket"]

@@ -1,0 +1,91 @@
+"""What each person sees of a ticket's history, and the auto-close of resolved tickets."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+
+from escalade.core.actors import Actor
+from escalade.tickets.choices import State
+from escalade.tickets.models import Ticket
+from escalade.tickets.selectors import attachments_visible, ticket_timeline
+from escalade.tickets.services import (
+    attachment_add,
+    ticket_add_note,
+    ticket_reply,
+    ticket_resolve,
+    ticket_take,
+)
+from escalade.tickets.services.workflow import tickets_auto_close
+from tests.tickets.conftest import TUESDAY_10H
+
+pytestmark = pytest.mark.django_db
+
+
+def _story(world, make_ticket, at):
+    agent = Actor.of(world.agent_a)
+    ticket = make_ticket()
+    minute = iter(range(1, 10))
+
+    def step():  # each action one minute after the previous one
+        return at(TUESDAY_10H + dt.timedelta(minutes=next(minute)))
+
+    with step():
+        ticket = ticket_take(actor=agent, ticket=ticket)
+    with step():
+        ticket_reply(actor=agent, ticket=ticket, body="Bonjour, je regarde.")
+    with step():
+        note = ticket_add_note(actor=agent, ticket=ticket, body="Le client a déjà eu ce souci.")
+        attachment_add(
+            actor=agent, ticket=ticket, filename="diag.txt", content=io.BytesIO(b"logs"), followup=note
+        )
+    with step():
+        attachment_add(
+            actor=Actor.of(world.requester_a), ticket=ticket, filename="photo.txt", content=io.BytesIO(b"p")
+        )
+    with step():
+        return ticket_resolve(actor=agent, ticket=ticket, resolution_code="solved", solution="Redémarré.")
+
+
+def test_the_requester_sees_replies_and_milestones_but_no_internal_notes_or_events(world, make_ticket, at):
+    ticket = _story(world, make_ticket, at)
+
+    lines = ticket_timeline(ticket=ticket, viewer=world.requester_a)
+
+    bodies = [line.followup.body for line in lines if line.followup]
+    actions = [line.event.action for line in lines if line.event]
+    assert bodies == ["Bonjour, je regarde."]
+    assert actions == ["ticket.created", "ticket.resolved"]
+    assert [a.filename for a in attachments_visible(ticket=ticket, viewer=world.requester_a)] == ["photo.txt"]
+
+
+def test_staff_see_the_whole_story_in_order(world, make_ticket, at):
+    ticket = _story(world, make_ticket, at)
+
+    lines = ticket_timeline(ticket=ticket, viewer=world.agent_a)
+
+    assert [line.followup.kind for line in lines if line.followup] == ["reply", "note"]
+    actions = [line.event.action for line in lines if line.event]
+    assert actions[:3] == ["ticket.created", "ticket.assigned", "ticket.replied"]
+    assert "ticket.note_added" in actions
+    assert [line.at for line in lines] == sorted(line.at for line in lines)
+    assert len(attachments_visible(ticket=ticket, viewer=world.agent_a)) == 2
+
+
+def test_resolved_tickets_close_by_themselves_after_the_window(world, make_ticket, at, settings):
+    settings.ESCALADE_REOPEN_WINDOW_DAYS = 7
+    agent = Actor.of(world.agent_a)
+    with at(TUESDAY_10H):
+        old = ticket_resolve(actor=agent, ticket=ticket_take(actor=agent, ticket=make_ticket()),
+                             resolution_code="solved", solution="ok")  # fmt: skip
+    with at(TUESDAY_10H + dt.timedelta(days=6)):
+        recent = ticket_resolve(actor=agent, ticket=ticket_take(actor=agent, ticket=make_ticket()),
+                                resolution_code="solved", solution="ok")  # fmt: skip
+
+    with at(TUESDAY_10H + dt.timedelta(days=8)):
+        assert tickets_auto_close() == 1
+
+    assert Ticket.objects.get(pk=old.pk).state == State.CLOSED
+    assert Ticket.objects.get(pk=recent.pk).state == State.RESOLVED
