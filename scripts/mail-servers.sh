@@ -65,7 +65,8 @@ protocol lmtp {
 CONF
   mkdir -p "$DIR/run/state"
   if listening "$IMAP_PORT"; then doveadm -c "$DIR/dovecot.conf" reload 2>/dev/null || true
-  else dovecot -c "$DIR/dovecot.conf"; fi
+  # Daemons must not inherit our stdout/stderr: a caller reading them through a pipe would wait forever.
+  else dovecot -c "$DIR/dovecot.conf" </dev/null >>"$DIR/daemons.log" 2>&1; fi
   wait_port "$IMAP_PORT"; wait_port "$LMTP_PORT"
 }
 
@@ -79,14 +80,15 @@ start_postfix() {
   postconf -M# smtp/inet 2>/dev/null || true
   postconf -Me "127.0.0.1:$SMTP_PORT/inet=127.0.0.1:$SMTP_PORT inet n - n - - smtpd"
   newaliases 2>/dev/null || true
-  if postfix status >/dev/null 2>&1; then postfix reload >/dev/null 2>&1; else postfix start >/dev/null 2>&1; fi
+  if postfix status >/dev/null 2>&1; then postfix reload </dev/null >>"$DIR/daemons.log" 2>&1
+  else postfix start </dev/null >>"$DIR/daemons.log" 2>&1; fi
   wait_port "$SMTP_PORT"
 }
 
 start_sink() {
   mkdir -p "$DIR/sink"
   if ! listening "$SINK_PORT"; then
-    nohup "$PYTHON" scripts/smtp_sink.py "$SINK_PORT" "$DIR/sink" > "$DIR/sink.log" 2>&1 &
+    nohup "$PYTHON" scripts/smtp_sink.py "$SINK_PORT" "$DIR/sink" </dev/null > "$DIR/sink.log" 2>&1 &
     echo $! > "$DIR/sink.pid"
   fi
   wait_port "$SINK_PORT"

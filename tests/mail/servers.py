@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass
 from email import message_from_bytes, policy
@@ -80,13 +81,17 @@ def start() -> MailServers:
         )
     if os.geteuid() != 0 and not in_ci:
         pytest.skip("scripts/mail-servers.sh needs root (Postfix runs system-wide)")
-    result = subprocess.run(
-        ["bash", str(ROOT / "scripts" / "mail-servers.sh"), "start"],
-        capture_output=True, text=True, timeout=120, check=False, cwd=ROOT,
-    )  # fmt: skip
+    # Output goes to a file, not a pipe: a daemon that kept an inherited pipe open would hang the read.
+    with tempfile.TemporaryFile("w+") as output:
+        result = subprocess.run(
+            ["bash", str(ROOT / "scripts" / "mail-servers.sh"), "start"],
+            stdout=output, stderr=subprocess.STDOUT, text=True, timeout=120, check=False, cwd=ROOT,
+        )  # fmt: skip
+        output.seek(0)
+        printed = output.read()
     if result.returncode != 0:
-        pytest.fail(f"scripts/mail-servers.sh failed:\n{result.stdout}\n{result.stderr}")
-    values = dict(line.split("=", 1) for line in result.stdout.splitlines() if "=" in line)
+        pytest.fail(f"scripts/mail-servers.sh failed:\n{printed}")
+    values = dict(line.split("=", 1) for line in printed.splitlines() if "=" in line)
     return MailServers(
         directory=Path(values["MAIL_DIR"]), imap_port=int(values["IMAP_PORT"]),
         smtp_port=int(values["SMTP_PORT"]), sink_port=int(values["SINK_PORT"]),
