@@ -156,3 +156,20 @@ def test_the_detail_runs_a_constant_number_of_queries(api, world, tickets, djang
         body = api.get(f"/api/tickets/{reference}", world.agent_a).json()
     assert empty == 8
     assert (len(body["followups"]), len(body["attachments"]), len(body["links"])) == (10, 5, 5)
+
+
+def test_creation_answers_without_reading_the_ticket_back(api, world):
+    """The creation's answer is the ticket as a later read shows it, in a pinned number of queries."""
+    body = {"title": "Imprimante bloquée", "requester_id": world.requester_a.pk, "tags": ["Étage 2"]}
+    api.post("/api/tickets", world.agent_a, body)  # the token's last use is stamped once a minute
+    with CaptureQueriesContext(connection) as queries:
+        response = api.post("/api/tickets", world.agent_a, body)
+    assert response.status_code == 201
+    created = response.json()
+    # The count covers token and caller, the requester, qualification, contract, team and agent, the
+    # reference, the ticket, its tags, the event, the acknowledgement mail, the SLA due dates.
+    assert len(queries) <= 22, "\n".join(query["sql"][:120] for query in queries.captured_queries)
+    read = api.get(f"/api/tickets/{created['reference']}", world.agent_a).json()
+    assert created == read
+    assert created["tags"] == ["étage-2"]
+    assert created["sla"]["resolution_due"] is not None

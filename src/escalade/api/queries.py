@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Model, Prefetch, Q, QuerySet
+from django.db.models import Model, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.utils.translation import gettext as _
 
 from escalade import authz
@@ -88,6 +88,16 @@ def ticket_detail(user: User, reference: str) -> Ticket:
     ticket.visible_followups = list(followups_visible_to(user, ticket))  # type: ignore[attr-defined]
     ticket.visible_attachments = list(attachments_visible_to(user, ticket))  # type: ignore[attr-defined]
     ticket.visible_links = _links(user, ticket)  # type: ignore[attr-defined]
+    return ticket
+
+
+def ticket_created(ticket: Ticket) -> Ticket:
+    """A ticket the caller has just created, ready for output without reading it back: it has no
+    conversation, files or links yet, and its related objects are the ones the service was given."""
+    prefetch_related_objects([ticket], Prefetch("tags", queryset=Tag.objects.only("name")))
+    ticket.visible_followups = []  # type: ignore[attr-defined]
+    ticket.visible_attachments = []  # type: ignore[attr-defined]
+    ticket.visible_links = []  # type: ignore[attr-defined]
     return ticket
 
 

@@ -71,7 +71,7 @@ def ticket_create(request: HttpRequest, payload: TicketCreateIn) -> Ticket:
         tags=payload.tags,
         custom_fields=payload.custom_fields,
     )
-    return _out(request, ticket)
+    return queries.ticket_created(ticket)
 
 
 @router.get("/tickets", response=TicketListOut, summary="List tickets (keyset pages)")

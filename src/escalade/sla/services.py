@@ -63,19 +63,22 @@ BREACH_REASON = gettext_lazy("SLA breached: the resolution target was missed.")
 # ----------------------------------------------------------------------------- due dates
 
 
-def sla_refresh(*, ticket: Ticket, now: dt.datetime | None = None) -> None:
+def sla_refresh(
+    *, ticket: Ticket, now: dt.datetime | None = None, history: TicketHistory | None = None
+) -> None:
     """Recompute ``ticket``'s SLA due dates and pause state from its events and save them.
 
     Called by the ticket services after each change, in their transaction, with the ticket row
     locked. Saves only the fields that changed (``update_fields``); a ticket without a policy has
-    no due dates.
+    no due dates. ``history``: the clock's view of the events when the caller already knows it
+    (a ticket just created); read from the event log otherwise.
     """
     now = now or timezone.now()
     policy = policy_with_calendar(policy_id=ticket.sla_policy_id)
     state = None
     if policy is not None:
         target = policy_targets(policy_ids=[policy.pk]).get((policy.pk, ticket.priority))
-        history = ticket_histories(tickets=[ticket])[ticket.pk]
+        history = history or ticket_histories(tickets=[ticket])[ticket.pk]
         state = _read_clock(ticket, history, policy, target, now)
     changed = _apply(ticket, state)
     if changed:

@@ -6,8 +6,8 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
-from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db import connection, transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,6 +19,7 @@ from escalade.notifications.models import NotificationKind
 from escalade.notifications.services import notify, supervisors
 from escalade.orgs.models import Organisation, Site
 from escalade.sla.models import SlaPolicy
+from escalade.sla.selectors import TicketHistory
 from escalade.sla.services import sla_refresh
 from escalade.tickets.choices import ITIL_MATRIX, OPEN_STATES, Channel, FieldType, Impact, State, Urgency
 from escalade.tickets.models import Category, PriorityRule, Tag, Ticket, TicketSequence
@@ -36,10 +37,20 @@ def priority_for(*, impact: int, urgency: int) -> int:
 
 
 def next_reference(*, year: int) -> str:
-    """``ESC-2026-000123``: numbers are per year, gap-free, and safe under concurrent creation."""
-    TicketSequence.objects.get_or_create(year=year)
-    TicketSequence.objects.filter(year=year).update(last_number=F("last_number") + 1)
-    number = TicketSequence.objects.select_for_update().values_list("last_number", flat=True).get(year=year)
+    """``ESC-2026-000123``: numbers are per year, gap-free, and safe under concurrent creation.
+
+    One statement (an upsert that returns the new number) takes the year's counter row and keeps it
+    locked until the caller's transaction ends: a concurrent creation waits, a rolled-back one gives
+    its number back. PostgreSQL and SQLite (>= 3.35) both run it.
+    """
+    table = connection.ops.quote_name(TicketSequence._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (year, last_number) VALUES (%s, 1) "  # noqa: S608 - table name from the model
+            f"ON CONFLICT (year) DO UPDATE SET last_number = {table}.last_number + 1 RETURNING last_number",
+            [year],
+        )
+        (number,) = cursor.fetchone()
     return f"{REFERENCE_PREFIX}-{year}-{number:06d}"
 
 
@@ -189,7 +200,8 @@ def ticket_create(
         ticket.watchers.set(list(watchers))
     data: dict[str, Any] = {"priority_reason": priority_reason} if ticket.is_priority_overridden else {}
     record(actor=actor, ticket=ticket, action="ticket.created", before={}, data=data)
-    sla_refresh(ticket=ticket, now=now)
+    # A new ticket's history is its creation: no need to read back the event just written.
+    sla_refresh(ticket=ticket, now=now, history=TicketHistory(initial_state=ticket.state, transitions=()))
     _notify_intake(ticket)
     return ticket
 
