@@ -9,7 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from escalade.accounts.models import Language, Team, User
-from escalade.core.forms import MultipleFileField
+from escalade.core.forms import MultipleFileField, QuickSelect
 from escalade.tickets.choices import (
     PENDING_STATES,
     Channel,
@@ -34,15 +34,25 @@ class QueueFilterForm(forms.Form):
     """The filters above a queue (GET; only renders: the selector reads the query string)."""
 
     q = forms.CharField(label=_("Search"), required=False)
-    organisation = forms.ChoiceField(label=_("Organisation"), required=False)
-    category = forms.ChoiceField(label=_("Category"), required=False)
-    priority = forms.ChoiceField(label=_("Priority"), required=False, choices=_choices(Priority.choices))
-    state = forms.ChoiceField(label=_("State"), required=False, choices=_choices(State.choices))
-    level = forms.ChoiceField(
-        label=_("Level"), required=False, choices=_choices([(1, "N1/L1"), (2, "N2/L2"), (3, "N3/L3")])
+    # The long lists (organisations, categories, people) use QuickSelect: they are on every queue page.
+    organisation = forms.ChoiceField(label=_("Organisation"), required=False, widget=QuickSelect)
+    category = forms.ChoiceField(label=_("Category"), required=False, widget=QuickSelect)
+    priority = forms.ChoiceField(
+        label=_("Priority"), required=False, choices=_choices(Priority.choices), widget=QuickSelect
     )
-    channel = forms.ChoiceField(label=_("Channel"), required=False, choices=_choices(Channel.choices))
-    assignee = forms.ChoiceField(label=_("Assignee"), required=False)
+    state = forms.ChoiceField(
+        label=_("State"), required=False, choices=_choices(State.choices), widget=QuickSelect
+    )
+    level = forms.ChoiceField(
+        label=_("Level"),
+        required=False,
+        choices=_choices([(1, "N1/L1"), (2, "N2/L2"), (3, "N3/L3")]),
+        widget=QuickSelect,
+    )
+    channel = forms.ChoiceField(
+        label=_("Channel"), required=False, choices=_choices(Channel.choices), widget=QuickSelect
+    )
+    assignee = forms.ChoiceField(label=_("Assignee"), required=False, widget=QuickSelect)
     tag = forms.CharField(label=_("Tag"), required=False)
 
     def __init__(self, *args: Any, organisations: Any, categories: Any, people: Any, **kwargs: Any) -> None:
@@ -66,8 +76,10 @@ class ReplyForm(forms.Form):
 
 
 class AssignForm(forms.Form):
-    team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.none())
-    assignee = forms.ModelChoiceField(label=_("Person"), queryset=User.objects.none(), required=False)
+    team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.none(), widget=QuickSelect)
+    assignee = forms.ModelChoiceField(
+        label=_("Person"), queryset=User.objects.none(), required=False, widget=QuickSelect
+    )
 
     def __init__(self, *args: Any, teams: Any, people: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -231,11 +243,16 @@ BULK_ACTIONS = (
 
 
 class BulkForm(forms.Form):
-    action = forms.ChoiceField(label=_("Bulk action"), choices=BULK_ACTIONS)
+    action = forms.ChoiceField(label=_("Bulk action"), choices=BULK_ACTIONS, widget=QuickSelect)
     tickets = IdListField(label=_("Tickets"))
-    assignee = forms.ModelChoiceField(label=_("Person"), queryset=User.objects.none(), required=False)
+    assignee = forms.ModelChoiceField(
+        label=_("Person"), queryset=User.objects.none(), required=False, widget=QuickSelect
+    )
     state = forms.ChoiceField(
-        label=_("State"), required=False, choices=_choices((s.value, s.label) for s in WORKFLOW_STATES)
+        label=_("State"),
+        required=False,
+        choices=_choices((s.value, s.label) for s in WORKFLOW_STATES),
+        widget=QuickSelect,
     )
     reason = forms.CharField(label=_("Reason"), required=False)
     tags = forms.CharField(label=_("Tags"), required=False)

@@ -188,7 +188,7 @@ def assignable_people(*, user: User) -> QuerySet[User]:
     return (
         User.objects.filter(is_active=True, teams__organisations__in=organisations, teams__is_active=True)
         .distinct()
-        .only("pk", "full_name")
+        .only("pk", "full_name", "email")  # the e-mail: their label in the assignment lists
         .order_by("full_name", "pk")
     )
 

@@ -47,8 +47,9 @@ def minutes_seconds(seconds: int) -> str:
 
 
 @register.filter
-def get_item(mapping: dict[str, str], key: str) -> str:
-    return mapping.get(key, "")
+def get_item(mapping: dict[str, str] | str, key: str) -> str:
+    """``mapping[key]``, or "" when the key or the mapping itself is missing."""
+    return mapping.get(key, "") if isinstance(mapping, dict) else ""
 
 
 @register.filter
