@@ -169,6 +169,8 @@ def test_the_queue_page_shows_at_once_and_loads_its_counters(client, world, make
     assert 'data-queue="team"' in counters
     assert '<span class="counter">1</span>' in counters
     assert 'hx-trigger="every 60s"' in counters
+
+
 NOW = dt.datetime(2026, 11, 24, 9, 0, tzinfo=dt.UTC)
 # Test set-up only: put every ticket into a queue without walking the workflow.
 _INTO = {
