@@ -11,6 +11,8 @@ from escalade.core.actors import Actor
 from escalade.core.models import Event
 from escalade.generator.generate import generate
 from escalade.orgs.models import Organisation
+from escalade.search.models import SearchDocument
+from escalade.search.selectors import search
 from escalade.tickets.choices import OPEN_STATES, State
 from escalade.tickets.models import FollowUp, Ticket
 from escalade.tickets.services import ticket_create
@@ -54,3 +56,20 @@ def test_the_same_seed_gives_the_same_tickets(world):
     second = list(Ticket.objects.order_by("id").values_list("title", "priority", "state"))
 
     assert first == second
+
+
+def test_generated_tickets_are_searchable_within_their_permissions(world):
+    report = generate(tickets=60, seed=5, batch=25)
+
+    assert report.documents == SearchDocument.objects.filter(kind="ticket").count() == 60
+    assert set(SearchDocument.objects.values_list("object_id", flat=True)) == set(
+        Ticket.objects.values_list("pk", flat=True)
+    )
+    ticket = Ticket.objects.order_by("pk")[30]
+    assert search(query=ticket.reference, user=world.supervisor)[0].key == ticket.reference
+    requester = ticket.requester
+    word = ticket.title.split()[0]
+    own = set(Ticket.objects.filter(requester=requester).values_list("reference", flat=True))
+    assert {hit.key for hit in search(query=word, user=requester, limit=50)} <= own
+    assert ticket.reference in {hit.key for hit in search(query=ticket.title, user=requester, limit=50)}
+    assert search(query=ticket.reference, user=world.agent_a) == []  # agent A does not serve these clients

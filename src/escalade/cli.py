@@ -296,9 +296,9 @@ def generate(tickets: int, seed: int, open_share: float) -> None:
         report = run(tickets=tickets, seed=seed, open_share=open_share, progress=bar.update)
     elapsed = time.monotonic() - started
     click.secho(
-        f"{report.tickets} tickets, {report.followups} follow-ups, {report.events} events for "
-        f"{report.organisations} new organisations in {elapsed:.1f} s "
-        f"({report.tickets / elapsed:.0f} tickets/s)",
+        f"{report.tickets} tickets, {report.followups} follow-ups, {report.events} events, "
+        f"{report.documents} search documents for {report.organisations} new organisations "
+        f"in {elapsed:.1f} s ({report.tickets / elapsed:.0f} tickets/s)",
         fg="green",
     )
 

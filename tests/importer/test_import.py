@@ -10,10 +10,17 @@ from click.testing import CliRunner
 
 from escalade.core.models import Event
 from escalade.importer.load import import_tickets
+from escalade.search.models import SearchDocument
+from escalade.search.selectors import search
+from escalade.search.services import index_ticket
 from escalade.tickets.models import FollowUp, Ticket
 from tests.orgs.factories import OrganisationDomainFactory
 
 pytestmark = pytest.mark.django_db
+DOCUMENT_FIELDS = (
+    "id", "object_id", "key", "organisation_id", "requester_id", "state", "title", "keywords", "body",
+    "private_body", "identifiers", "private_identifiers", "created_at",
+)  # fmt: skip
 
 
 def _jsonl(tmp_path: Path, rows: list[object], name: str = "tickets.jsonl") -> Path:
@@ -163,3 +170,32 @@ def test_a_csv_with_a_followups_csv(world, tmp_path):
     assert Ticket.objects.get(external_id="X-2").reference == "ESC-2025-000001"
     assert sorted(first.tags.values_list("name", flat=True)) == ["hp", "imprimante"]
     assert list(first.followups.values_list("body", flat=True)) == ["Toner remplacé"]
+
+
+def test_imported_tickets_are_indexed_once_even_when_the_file_is_imported_again(world, tmp_path):
+    agent = "agent.a@provider.example"
+    rows: list[object] = [
+        _ticket("S-1", title="Carburateur grippé", followups=[
+            {"author_email": agent, "kind": "note", "body": "Note: quasimodo"},
+            {"author_email": agent, "body": "Pièce commandée"},
+        ]),
+        _ticket("S-2", title="Carburateur neuf", requester_email="req.b@b.example"),
+    ]  # fmt: skip
+    import_tickets(path=_jsonl(tmp_path, rows))
+
+    report = import_tickets(path=_jsonl(tmp_path, [*rows, _ticket("S-3", title="Carburateur usé")]))
+
+    assert (report.imported, report.skipped) == (1, 2)
+    imported = dict(Ticket.objects.values_list("external_id", "reference"))
+    documents = SearchDocument.objects.filter(kind="ticket")
+    assert sorted(documents.values_list("key", flat=True)) == sorted(imported.values())
+    found = {hit.key for hit in search(query="carburateur", user=world.requester_a)}
+    assert found == {imported["S-1"], imported["S-3"]}
+    assert [hit.key for hit in search(query="pièce", user=world.requester_a)] == [imported["S-1"]]
+    assert [hit.key for hit in search(query="quasimodo", user=world.agent_a)] == [imported["S-1"]]
+    assert search(query="quasimodo", user=world.requester_a) == []
+    # The same documents as the one-at-a-time path writes.
+    bulk = list(documents.order_by("object_id").values(*DOCUMENT_FIELDS))
+    for ticket_id in Ticket.objects.values_list("pk", flat=True):
+        index_ticket(ticket_id)
+    assert list(documents.order_by("object_id").values(*DOCUMENT_FIELDS)) == bulk

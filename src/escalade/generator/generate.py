@@ -3,7 +3,8 @@
 Tickets are spread over the last two years in time order (references grow with time), mostly closed,
 with a share still open (``open_share``) so that queues and the SLA sweep have work. Each ticket gets
 the events its story implies (created, assigned, replied, escalated, resolved, closed) and its SLA due
-dates computed in business time with the default policy's calendar.
+dates computed in business time with the default policy's calendar. Each batch is indexed for search in
+the same transaction (the bulk path of ``search.services``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from escalade.core.models import Event
 from escalade.generator import corpus
 from escalade.generator.base import Base, Client, build_base
 from escalade.generator.writer import BulkWriter
+from escalade.search.services import search_index_tickets
 from escalade.sla.businesstime import WorkingCalendar, add_business_time
 from escalade.tickets.choices import ITIL_MATRIX, State
 from escalade.tickets.models import FollowUp, Ticket, TicketSequence
@@ -43,6 +45,7 @@ class Report:
     followups: int = 0
     events: int = 0
     organisations: int = 0
+    documents: int = 0  # search documents: generated tickets are searchable at once
 
 
 class _Writers:
@@ -224,6 +227,7 @@ class Generator:
                 report.tickets += self.writers.tickets.write(tickets)
                 report.followups += self.writers.followups.write(followups)
                 report.events += self.writers.events.write(events)
+                report.documents += search_index_tickets(ticket_ids=[ticket["id"] for ticket in tickets])
             progress(len(tickets))
         with transaction.atomic():
             self.writers.sync()

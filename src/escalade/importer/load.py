@@ -1,7 +1,8 @@
 """Running an import: check rows, skip what was imported before (by external id), write in bulk.
 
-Each batch is one transaction, so an interrupted import is resumed by running it again: tickets already
-imported are recognised by their external id and skipped, never duplicated.
+Each batch is one transaction (tickets, follow-ups, events, tags and their search documents), so an
+interrupted import is resumed by running it again: tickets already imported are recognised by their
+external id and skipped, never duplicated.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from escalade.core.models import Event
 from escalade.generator.writer import BulkWriter
 from escalade.importer.formats import SourceRow, read_rows
 from escalade.importer.rows import Lookups, RowError, TicketRow, check_row
+from escalade.search.services import search_index_tickets
 from escalade.sla.models import SlaPolicy
 from escalade.sla.services import sla_refresh
 from escalade.tickets.choices import OPEN_STATES
@@ -125,7 +127,8 @@ class _Importer:
             self.lookups.people[person.email] = (person.pk, person.organisation_id, person.role)
         report.people_created += len(people)
 
-    def write(self, rows: list[TicketRow]) -> None:
+    def write(self, rows: list[TicketRow]) -> list[int]:
+        """Write the tickets of ``rows`` with their follow-ups, events and tags; returns their ids."""
         tickets, followups, events, tags = [], [], [], []
         for row in rows:
             values = dict(row.values)
@@ -156,6 +159,7 @@ class _Importer:
         self.events.write(events)
         through = Ticket.tags.through
         through.objects.bulk_create(through(ticket_id=ticket, tag_id=tag) for ticket, tag in tags)
+        return [values["id"] for values in tickets]
 
     def _tag(self, name: str) -> int:
         if name not in self.tag_ids:
@@ -206,7 +210,9 @@ def import_tickets(
         rows = importer.check(chunk, report)
         with transaction.atomic():
             importer.create_people(rows, report)
-            importer.write(rows)
+            # Indexed in the batch's transaction: a ticket is never imported without its search document,
+            # and a resumed import (which skips known external ids) never indexes one twice.
+            search_index_tickets(ticket_ids=importer.write(rows))
         report.imported += len(rows)
         seconds = max((timezone.now() - started).total_seconds(), 1e-6)
         report.batch_rates.append(len(chunk) / seconds)

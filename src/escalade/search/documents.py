@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 from escalade.kb.markdown import plain_text
 from escalade.kb.models import Article, ArticleVisibility
 from escalade.search.models import DocumentKind, Visibility
 from escalade.search.text import identifiers
 from escalade.tickets.choices import FollowUpKind
-from escalade.tickets.models import Ticket
+from escalade.tickets.models import FollowUp, Ticket
 
 
 @dataclass
@@ -44,19 +47,73 @@ class Document:
         }  # fmt: skip
 
 
+class TicketFacts(NamedTuple):
+    """The ticket's own fields a document is made of (its category's names: None without one)."""
+
+    pk: int
+    reference: str
+    title: str
+    state: str
+    created_at: datetime
+    description: str
+    solution: str
+    organisation_id: int | None
+    requester_id: int | None
+    category_fr: str | None
+    category_en: str | None
+
+
+FACTS = (
+    "pk", "reference", "title", "state", "created_at", "description", "solution", "organisation_id",
+    "requester_id", "category__name_fr", "category__name_en",
+)  # fmt: skip
+
+
 def ticket_document(ticket: Ticket) -> Document:
     """A ticket: title; reference, category and tags as keywords; description, public replies and the
     solution as text; internal notes as private text."""
+    category = ticket.category
+    facts = TicketFacts(
+        ticket.pk, ticket.reference, ticket.title, ticket.state, ticket.created_at, ticket.description,
+        ticket.solution, ticket.organisation_id, ticket.requester_id,
+        category.name_fr if category else None, category.name_en if category else None,
+    )  # fmt: skip
+    followups = list(ticket.followups.order_by("id").values_list("kind", "body"))
+    return build_ticket_document(facts, followups=followups, tags=[tag.name for tag in ticket.tags.all()])
+
+
+def ticket_documents(ticket_ids: Sequence[int]) -> list[Document]:
+    """The documents of many tickets in three queries (tickets, follow-ups, tags; rows, not model
+    instances), in id order; ids of tickets that no longer exist are left out."""
+    followups: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    rows = FollowUp.objects.filter(ticket_id__in=ticket_ids).order_by("ticket_id", "id")
+    for ticket_id, kind, body in rows.values_list("ticket_id", "kind", "body"):
+        followups[ticket_id].append((kind, body))
+    tags: dict[int, list[str]] = defaultdict(list)
+    links = Ticket.tags.through.objects.filter(ticket_id__in=ticket_ids).order_by("tag__name")
+    for ticket_id, name in links.values_list("ticket_id", "tag__name"):
+        tags[ticket_id].append(name)
+    tickets = Ticket.objects.filter(pk__in=ticket_ids).order_by("pk").values_list(*FACTS)
+    return [
+        build_ticket_document(facts, followups=followups[facts.pk], tags=tags[facts.pk])
+        for facts in map(TicketFacts._make, tickets)
+    ]
+
+
+def build_ticket_document(
+    ticket: TicketFacts, *, followups: Sequence[tuple[str, str]], tags: Sequence[str]
+) -> Document:
+    """The document of ``ticket`` from its follow-ups (``(kind, body)`` in id order) and tag names (in
+    name order): the one recipe behind both the single and the bulk path."""
     public: list[str] = [ticket.description]
     private: list[str] = []
-    for followup in ticket.followups.order_by("id"):
-        (public if followup.kind == FollowUpKind.REPLY else private).append(followup.body)
+    for kind, body in followups:
+        (public if kind == FollowUpKind.REPLY else private).append(body)
     if ticket.solution:
         public.append(ticket.solution)
-    category = ticket.category
-    keywords = [ticket.reference, *(tag.name for tag in ticket.tags.all())]
-    if category is not None:
-        keywords += [category.name_fr, category.name_en]
+    keywords = [ticket.reference, *tags]
+    if ticket.category_fr is not None and ticket.category_en is not None:
+        keywords += [ticket.category_fr, ticket.category_en]
     return Document(
         kind=DocumentKind.TICKET, object_id=ticket.pk, key=ticket.reference, title=ticket.title,
         state=ticket.state, created_at=ticket.created_at, keywords=" ".join(keywords),

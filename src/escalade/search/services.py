@@ -3,13 +3,15 @@ follows the data without signals."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from django.db import transaction
 
 from escalade.search.backends import backend
-from escalade.search.models import DocumentKind, SearchDocument, SearchTerm
+from escalade.search.documents import article_document
 from escalade.tickets.models import Ticket
+
+INDEX_BATCH = 2_000  # tickets per transaction: ids fit in IN lists, documents in one statement
 
 
 def index_ticket(ticket_id: int) -> None:
@@ -35,25 +37,46 @@ def search_remove(*, kind: str, object_id: int) -> None:
     backend().remove(kind, object_id)
 
 
+def search_index_tickets(
+    *,
+    ticket_ids: Sequence[int],
+    batch: int = INDEX_BATCH,
+    progress: Callable[[int], None] = lambda _done: None,
+) -> int:
+    """(Re)index many tickets, ``batch`` per transaction and a handful of queries per batch (the same
+    documents as :func:`index_ticket`); ``progress(done)`` after each batch. Idempotent: a ticket has one
+    document whatever the number of runs. Returns the number of documents written."""
+    engine = backend()
+    done = written = 0
+    for start in range(0, len(ticket_ids), batch):
+        ids = ticket_ids[start : start + batch]
+        written += engine.index_tickets(ids)
+        done += len(ids)
+        progress(done)
+    return written
+
+
 def search_rebuild(*, progress: Callable[[int, int], None] = lambda _done, _total: None) -> int:
     """Rebuild the whole index from the tickets and the articles; returns the number of documents.
 
-    ``progress(done, total)`` is called after each document (the command draws a bar with it).
+    Tickets are indexed in batches (keyset over their ids), each in its own transaction, then the articles;
+    ``progress(done, total)`` is called after each batch (the command draws a bar with it).
     """
     from escalade.kb.models import Article  # noqa: PLC0415 - kb's services import this module
 
     engine = backend()
-    ticket_ids = list(Ticket.objects.order_by("pk").values_list("pk", flat=True))
-    article_ids = list(Article.objects.order_by("pk").values_list("pk", flat=True))
-    total = len(ticket_ids) + len(article_ids)
-    with transaction.atomic():
-        SearchDocument.objects.all().delete()
-        SearchTerm.objects.all().delete()
-    done = 0
-    for kind, ids in ((DocumentKind.TICKET, ticket_ids), (DocumentKind.ARTICLE, article_ids)):
-        index = engine.index_ticket if kind == DocumentKind.TICKET else engine.index_article
-        for object_id in ids:
-            index(object_id)
-            done += 1
-            progress(done, total)
-    return total
+    total = Ticket.objects.count() + Article.objects.count()
+    engine.clear()
+    done, last = 0, 0
+    tickets = Ticket.objects.order_by("pk").values_list("pk", flat=True)
+    while ids := list(tickets.filter(pk__gt=last)[:INDEX_BATCH]):
+        done += engine.index_tickets(ids)
+        last = ids[-1]
+        progress(done, total)
+    articles = Article.objects.select_related("category").order_by("pk")
+    documents = [article_document(article) for article in articles]
+    engine.write_many(documents)
+    done += len(documents)
+    engine.analyze()  # the planner must know the new index's size before the next search
+    progress(done, total)
+    return done

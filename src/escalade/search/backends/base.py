@@ -9,20 +9,21 @@ translations of one article into one hit, and highlighting snippets happen here,
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from django.core.exceptions import EmptyResultSet
-from django.db import transaction
-from django.db.models import Q
+from django.core.exceptions import EmptyResultSet, FullResultSet
+from django.db import connection, transaction
+from django.db.models import Field, Q, QuerySet
+from django.utils import timezone
 
 from escalade import authz
-from escalade.search.documents import Document, article_document, ticket_document
+from escalade.search.documents import Document, article_document, ticket_document, ticket_documents
 from escalade.search.models import DocumentKind, SearchAudience, SearchDocument, SearchTerm
 from escalade.search.permissions import documents_visible_to, sees_private_text
-from escalade.search.text import ParsedQuery, Term, compact, matches, parse_query, snippet, words
+from escalade.search.text import ParsedQuery, Term, compact, matches_sorted, parse_query, snippet, words
 
 CANDIDATES_PER_HIT = 5
 MIN_CANDIDATES = 50
@@ -74,6 +75,29 @@ class Candidate:
     score: float
 
 
+@dataclass(frozen=True)
+class Scope:
+    """The documents of one kind a reader may find, compiled by the ORM (values bound as parameters) in
+    two forms: a subquery of their ids, and a condition on the unaliased ``search_searchdocument`` table
+    (for a query that reads the table once instead of joining it to itself)."""
+
+    subquery: str
+    subquery_params: tuple[Any, ...]
+    condition: str
+    condition_params: tuple[Any, ...]
+
+    @classmethod
+    def of(cls, documents: QuerySet[SearchDocument]) -> Scope:
+        """Raises ``EmptyResultSet`` when nothing can match."""
+        subquery, subquery_params = documents.values("id").query.sql_with_params()
+        query = documents.query
+        try:
+            condition, condition_params = query.get_compiler(connection=connection).compile(query.where)
+        except FullResultSet:
+            condition, condition_params = "TRUE", ()
+        return cls(subquery, tuple(subquery_params), condition, tuple(condition_params))
+
+
 class SearchBackend(ABC):
     """Index tickets and articles; search them for a person, with permissions inside the query."""
 
@@ -103,21 +127,70 @@ class SearchBackend(ABC):
         row, _created = SearchDocument.objects.update_or_create(
             kind=document.kind, object_id=document.object_id, defaults=document.fields()
         )
-        SearchAudience.objects.filter(document=row).exclude(organisation_id__in=document.audience).delete()
-        SearchAudience.objects.bulk_create(
-            [SearchAudience(document=row, organisation_id=pk) for pk in document.audience],
-            ignore_conflicts=True,
-        )
-        vocabulary = {
-            w for w in words(f"{document.title} {document.keywords} {document.body}") if w.isalpha()
-        }
-        SearchTerm.objects.bulk_create(
-            [SearchTerm(term=w) for w in sorted(vocabulary) if 3 <= len(w) <= 64], ignore_conflicts=True
-        )
+        _sync_audience(row.pk, document.audience)
+        _add_vocabulary(vocabulary(document))
         return row
 
     def remove(self, kind: str, object_id: int) -> None:
         SearchDocument.objects.filter(kind=kind, object_id=object_id).delete()
+
+    # ------------------------------------------------------------------ writing in bulk
+    def index_tickets(self, ticket_ids: Sequence[int]) -> int:
+        """(Re)index many tickets at once (a few thousand: the ids go into ``IN`` lists); the documents
+        of tickets that no longer exist are removed. Returns the number of documents written."""
+        documents = ticket_documents(ticket_ids)
+        missing = set(ticket_ids) - {document.object_id for document in documents}
+        with transaction.atomic():
+            if missing:
+                SearchDocument.objects.filter(kind=DocumentKind.TICKET, object_id__in=missing).delete()
+            self.write_many(documents)
+        return len(documents)
+
+    @transaction.atomic
+    def write_many(self, documents: Sequence[Document]) -> None:
+        """Write many documents in a few statements; the same rows, audiences and vocabulary as
+        :meth:`write` for each of them."""
+        if not documents:
+            return
+        now = timezone.now()
+        fields = column_fields()
+        rows = [_prepared(document, now, fields) for document in documents]
+        self.upsert(rows)
+        chosen = [document for document in documents if document.kind != DocumentKind.TICKET]
+        if chosen:  # tickets have no audience: their readers follow from organisation and requester
+            ids = {
+                (kind, object_id): pk
+                for pk, kind, object_id in SearchDocument.objects.filter(
+                    kind__in={document.kind for document in chosen},
+                    object_id__in=[document.object_id for document in chosen],
+                ).values_list("pk", "kind", "object_id")
+            }
+            for document in chosen:
+                _sync_audience(ids[document.kind, document.object_id], document.audience)
+        _add_vocabulary(set().union(*(vocabulary(document) for document in documents)))
+
+    def clear(self) -> None:
+        """Empty the index (documents, audiences, vocabulary), at once."""
+        with transaction.atomic(), connection.cursor() as cursor:
+            for model in (SearchAudience, SearchDocument, SearchTerm):
+                cursor.execute(f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)}")  # noqa: S608
+
+    @abstractmethod
+    def analyze(self) -> None:
+        """Refresh the query planner's statistics after a bulk load."""
+
+    def upsert(self, rows: Sequence[tuple[Any, ...]]) -> None:
+        """Insert or update ``rows`` (values of ``COLUMNS``, prepared for the database) by (kind, id).
+
+        Portable ``INSERT ... ON CONFLICT DO UPDATE`` run with ``executemany``; PostgreSQL overrides it.
+        """
+        table, columns = quoted_table_and_columns()
+        marks = ", ".join(["%s"] * len(COLUMNS))
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"INSERT INTO {table} ({columns}) VALUES ({marks}) {on_conflict_update()}",  # noqa: S608
+                rows,
+            )
 
     # ------------------------------------------------------------------ reading
     def search(
@@ -135,19 +208,22 @@ class SearchBackend(ABC):
         if parsed.is_empty:
             return []
         self.correct(parsed)
-        scope = SearchDocument.objects.filter(documents_visible_to(user))
-        if types:
-            scope = scope.filter(kind__in=list(types))
-        scope = scope.filter((filters or SearchFilters()).q())
-        private = sees_private_text(user)
-        try:
-            sql, params = scope.values("id").query.sql_with_params()
-        except EmptyResultSet:  # e.g. nobody signed in: nothing to search
+        narrowing = (filters or SearchFilters()).q()
+        scopes: dict[str, Scope] = {}
+        for kind in DocumentKind.values:
+            if types and kind not in types:
+                continue
+            documents = SearchDocument.objects.filter(documents_visible_to(user, kind=kind)).filter(narrowing)
+            try:
+                scopes[kind] = Scope.of(documents)
+            except EmptyResultSet:  # e.g. nobody signed in: nothing of that kind to search
+                continue
+        if not scopes:
             return []
+        private = sees_private_text(user)
         candidates = self.candidates(
-            parsed, scope_sql=sql, scope_params=params, private=private,
-            limit=max(MIN_CANDIDATES, limit * CANDIDATES_PER_HIT),
-        )  # fmt: skip
+            parsed, scopes=scopes, private=private, limit=max(MIN_CANDIDATES, limit * CANDIDATES_PER_HIT)
+        )
         return rank(parsed, candidates, private=private, limit=limit, language=language)
 
     def correct(self, parsed: ParsedQuery) -> None:
@@ -167,27 +243,77 @@ class SearchBackend(ABC):
 
     @abstractmethod
     def candidates(
-        self,
-        parsed: ParsedQuery,
-        *,
-        scope_sql: str,
-        scope_params: Sequence[Any],
-        private: bool,
-        limit: int,
+        self, parsed: ParsedQuery, *, scopes: Mapping[str, Scope], private: bool, limit: int
     ) -> list[Candidate]:
-        """Documents in the scope subquery matching any term or identifier, best first."""
+        """Documents in the scopes (one per kind of document searched) matching any term or identifier."""
+
+
+COLUMNS = (
+    "kind", "object_id", "key", "group_key", "organisation_id", "requester_id", "visibility", "state",
+    "language", "title", "keywords", "body", "private_body", "created_at", "identifiers",
+    "private_identifiers", "indexed_at",
+)  # fmt: skip
+UNIQUE = ("kind", "object_id")
+PREPARED = {"created_at", "indexed_at"}  # the others are strings and integers, stored as they are
+
+
+def vocabulary(document: Document) -> set[str]:
+    """The words of the public text a document adds to the vocabulary (for typo corrections)."""
+    found = words(f"{document.title} {document.keywords} {document.body}")
+    return {word for word in found if word.isalpha() and 3 <= len(word) <= 64}
+
+
+def _add_vocabulary(terms: set[str]) -> None:
+    SearchTerm.objects.bulk_create([SearchTerm(term=term) for term in sorted(terms)], ignore_conflicts=True)
+
+
+def _sync_audience(document_id: int, audience: Sequence[int]) -> None:
+    SearchAudience.objects.filter(document_id=document_id).exclude(organisation_id__in=audience).delete()
+    SearchAudience.objects.bulk_create(
+        [SearchAudience(document_id=document_id, organisation_id=pk) for pk in audience],
+        ignore_conflicts=True,
+    )
+
+
+def column_fields() -> list[Field[Any, Any]]:
+    """The model fields of ``COLUMNS``, in order."""
+    fields = [SearchDocument._meta.get_field(name) for name in COLUMNS]
+    return [field for field in fields if isinstance(field, Field)]
+
+
+def _prepared(document: Document, now: datetime, fields: Sequence[Field[Any, Any]]) -> tuple[Any, ...]:
+    """The row of ``document`` in ``COLUMNS`` order, each value prepared as the ORM would save it."""
+    values = {"kind": document.kind, "object_id": document.object_id, "indexed_at": now, **document.fields()}
+    return tuple(
+        field.get_db_prep_save(values[field.name], connection)
+        if field.name in PREPARED
+        else values[field.name]
+        for field in fields
+    )
+
+
+def quoted_table_and_columns() -> tuple[str, str]:
+    quote = connection.ops.quote_name
+    return quote(SearchDocument._meta.db_table), ", ".join(quote(column) for column in COLUMNS)
+
+
+def on_conflict_update() -> str:
+    """``ON CONFLICT (kind, object_id) DO UPDATE SET ...`` (PostgreSQL and SQLite spell it alike)."""
+    quote = connection.ops.quote_name
+    updates = ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in COLUMNS if c not in UNIQUE)
+    return f"ON CONFLICT ({', '.join(quote(c) for c in UNIQUE)}) DO UPDATE SET {updates}"
 
 
 def _coverage(terms: list[Term], row: SearchDocument, private: bool) -> float:
     if not terms:
         return 0.0
     total = 0.0
+    fields = [(name, weight) for name, weight in FIELD_WEIGHTS if private or name != "private_body"]
+    distinct = {name: sorted(set(words(getattr(row, name)))) for name, _weight in fields}  # once per row
     for term in terms:
         best = 0.0
-        for name, weight in FIELD_WEIGHTS:
-            if name == "private_body" and not private:
-                continue
-            found = matches(term.stems, getattr(row, name))
+        for name, weight in fields:
+            found = matches_sorted(term.stems, distinct[name])
             if any(set(alternative) <= found for alternative in term.alternatives):
                 best = max(best, weight)
         total += best

@@ -4,12 +4,21 @@ vocabulary."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 
-from escalade.search.backends.base import Candidate, SearchBackend
+from escalade.search.backends.base import (
+    CANDIDATES_PER_HIT,
+    Candidate,
+    Scope,
+    SearchBackend,
+    column_fields,
+    on_conflict_update,
+    quoted_table_and_columns,
+)
+from escalade.search.models import DocumentKind
 from escalade.search.text import ParsedQuery
 
 SIMILARITY = 0.4
@@ -21,18 +30,97 @@ def _lexeme(stem: str, weights: str) -> str:
     return f"{stem}:{prefix}{weights}" if prefix or weights else stem
 
 
-def tsquery(parsed: ParsedQuery, *, private: bool) -> str:
-    """``to_tsquery`` text: terms OR-ed; an alternative of several words AND-ed. Without access to
-    private text, lexemes are restricted to weights A and B (title, keywords, public text)."""
+def term_queries(parsed: ParsedQuery, *, private: bool) -> list[str]:
+    """One ``to_tsquery`` text per term: its alternatives OR-ed, the words of an alternative AND-ed.
+    Without access to private text, lexemes are restricted to weights A and B (title, keywords, public
+    text)."""
     weights = "" if private else "AB"
-    groups = []
+    queries = []
     for term in parsed.terms:
         alternatives = [
             " & ".join(_lexeme(s, weights) for s in alternative if s.isalnum())
             for alternative in term.alternatives
         ]
-        groups += [f"({a})" for a in alternatives if a]
-    return " | ".join(groups)
+        if any(alternatives):
+            queries.append(" | ".join(f"({a})" for a in alternatives if a))
+    return queries
+
+
+def tsquery(parsed: ParsedQuery, *, private: bool, every: bool = False) -> str:
+    """``to_tsquery`` text: terms OR-ed (AND-ed with ``every``)."""
+    terms = term_queries(parsed, private=private)
+    return " & ".join(f"({term})" for term in terms) if every else " | ".join(terms)
+
+
+# How tickets are found at a cost that does not grow with the index (a common word matches a tenth of
+# a million tickets, and reading its GIN entries or ranking its matches would cost in proportion):
+# 1. the WINDOW most recent tickets in the reader's scope (an index-only scan, newest first) are matched
+#    and ranked, documents matching every term first, and each term's matches there are counted;
+# 2. only when too few of those match every term to fill a page, older tickets are looked up in the GIN
+#    indexes, by the terms that are rare in the window only (a prefix such as "pass:*" makes GIN read
+#    every entry of every word it starts, so a common term stays out of the index condition and is
+#    checked on the rows found), behind a materialised CTE so that the planner cannot turn it into a
+#    backward scan of the whole table; the POOL most recent matches are ranked. The same with any term
+#    when every term is rare and there are still too few.
+# Other documents (articles: a few hundred) are ranked all together.
+WINDOW = 2_000
+RARE = WINDOW // 50  # at most this many matches in the window: rare enough for the GIN indexes
+POOL = 250
+TABLE = "search_searchdocument"  # unaliased where the scope's condition applies (it names the table)
+
+
+def _match(table: str, function: bool = False) -> str:
+    """``vector @@ query`` on both vectors; as a function call, the planner cannot use an index for it."""
+    fr, en = (f"{table}.vector_fr", f"{table}.vector_en")
+    if function:
+        return (
+            f"(ts_match_vq({fr}, to_tsquery('french', %s)) OR ts_match_vq({en}, to_tsquery('english', %s)))"
+        )
+    return f"({fr} @@ to_tsquery('french', %s) OR {en} @@ to_tsquery('english', %s))"
+
+
+def _rank(table: str) -> str:
+    return (
+        f"greatest(ts_rank({table}.vector_fr, to_tsquery('french', %s)), "
+        f"ts_rank({table}.vector_en, to_tsquery('english', %s)))"
+    )
+
+
+def _newest(scope: str, terms: int) -> str:
+    """Params: scope, WINDOW, rank (any term), match (every term), match (any term), limit, then each
+    term. One row per best match (id, score) with the counts (every term, then each term), or one row
+    of counts with no id when nothing matched."""
+    counts = "".join(f", count(*) FILTER (WHERE {_match('matched')})" for _term in range(terms))
+    return (
+        # ``newest`` reads the index only; ``recent_rows`` is materialised so that matching cannot use
+        # the GIN indexes (which would read every match of a common word, far beyond the window).
+        f"WITH newest AS MATERIALIZED (SELECT id FROM {TABLE} WHERE {scope} "  # noqa: S608 - values bound
+        "ORDER BY created_at DESC, id DESC LIMIT %s), "
+        "recent_rows AS MATERIALIZED ("
+        f"SELECT d.id, d.vector_fr, d.vector_en FROM newest JOIN {TABLE} d USING (id)), "
+        f"matched AS MATERIALIZED (SELECT id, vector_fr, vector_en, {_rank('recent_rows')} AS score, "
+        f"{_match('recent_rows')} AS every_term FROM recent_rows WHERE {_match('recent_rows')}), "
+        "best AS (SELECT id, score FROM matched ORDER BY every_term DESC, score DESC, id LIMIT %s) "
+        f"SELECT best.id, best.score, counts.* FROM (SELECT count(*) FILTER (WHERE every_term){counts} "
+        "FROM matched) AS counts LEFT JOIN best ON TRUE"
+    )
+
+
+OLDER = (  # params: scope, indexed match (rare terms), checked match, rank (any term), POOL, limit
+    f"WITH found AS MATERIALIZED (SELECT id, created_at FROM {TABLE} WHERE {{scope}} "  # noqa: S608
+    f"AND {_match(TABLE)} AND {_match(TABLE, function=True)}) "
+    f"SELECT d.id, {_rank('d')} AS score "
+    "FROM (SELECT id FROM found ORDER BY created_at DESC, id DESC LIMIT %s) AS recent "
+    f"JOIN {TABLE} d ON d.id = recent.id ORDER BY score DESC, d.id LIMIT %s"
+)
+OTHERS = (  # params: rank, scope, match, limit
+    f"SELECT id, {_rank(TABLE)} AS score FROM {TABLE} WHERE {{scope}} AND {_match(TABLE)} "  # noqa: S608
+    "ORDER BY score DESC, id LIMIT %s"
+)
+# Any ``limit`` documents holding a fragment (no order: a fragment specific enough to be useful finds
+# few, and the scan stops at ``limit``); the expression is the trigram-indexed one.
+IDENTIFIERS = "SELECT id FROM search_searchdocument WHERE ({matched}) AND ({scope}) LIMIT %s"
+IDENTIFIER = "((identifiers || ' ' || private_identifiers) LIKE %s)"
 
 
 class PostgresBackend(SearchBackend):
@@ -48,38 +136,86 @@ class PostgresBackend(SearchBackend):
             return [row[0] for row in cursor.fetchall()]
 
     def candidates(
-        self,
-        parsed: ParsedQuery,
-        *,
-        scope_sql: str,
-        scope_params: Sequence[Any],
-        private: bool,
-        limit: int,
+        self, parsed: ParsedQuery, *, scopes: Mapping[str, Scope], private: bool, limit: int
     ) -> list[Candidate]:
-        query = tsquery(parsed, private=private)
-        conditions: list[str] = []
-        params: list[Any] = []
-        rank = "0"
-        if query:
-            conditions.append(
-                "d.vector_fr @@ to_tsquery('french', %s) OR d.vector_en @@ to_tsquery('english', %s)"
-            )
-            params += [query, query]
-            rank = (
-                "greatest(ts_rank(d.vector_fr, to_tsquery('french', %s)), "
-                "ts_rank(d.vector_en, to_tsquery('english', %s)))"
-            )
-        column = "d.identifiers || ' ' || d.private_identifiers"
-        for fragment in parsed.identifiers:
-            conditions.append(f"({column} LIKE %s{'' if private else ' AND d.identifiers LIKE %s'})")
-            params += [f"%{fragment}%"] * (1 if private else 2)
-        if not conditions:
-            return []
-        sql = (
-            f"SELECT d.id, {rank} AS score FROM search_searchdocument d "  # noqa: S608 - fixed SQL, params bound
-            f"WHERE ({' OR '.join(conditions)}) AND d.id IN ({scope_sql}) ORDER BY score DESC, d.id LIMIT %s"
-        )
-        rank_params = [query, query] if query else []
+        """Tickets (newest first, see ``WINDOW``), other documents ranked by ``ts_rank``, identifier
+        matches; each statement reads the documents table without joining it to the scope."""
+        found: dict[int, float] = {}
+        terms = term_queries(parsed, private=private)
+        any_term = tsquery(parsed, private=private)
+        for kind, scope in scopes.items():
+            if terms and kind == DocumentKind.TICKET:
+                _merge(found, _tickets(scope, terms, limit=limit))
+            elif terms:
+                params = scope.condition_params
+                _merge(found, _run(OTHERS.format(scope=scope.condition), *[any_term] * 2, *params,
+                                   *[any_term] * 2, limit))  # fmt: skip
+            if parsed.identifiers:
+                for (pk,) in _identifiers(parsed.identifiers, scope, private=private, limit=limit):
+                    found.setdefault(pk, 0.0)
+        return [Candidate(document_id=pk, score=score) for pk, score in found.items()]
+
+    def upsert(self, rows: Sequence[tuple[Any, ...]]) -> None:
+        """One ``INSERT ... SELECT FROM unnest(arrays)`` for the whole batch: one round-trip, one plan."""
+        table, columns = quoted_table_and_columns()
+        arrays = ", ".join(f"%s::{field.db_type(connection)}[]" for field in column_fields())
         with connection.cursor() as cursor:
-            cursor.execute(sql, [*rank_params, *params, *scope_params, limit])
-            return [Candidate(document_id=row[0], score=float(row[1])) for row in cursor.fetchall()]
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({arrays}) {on_conflict_update()}",  # noqa: S608
+                [list(values) for values in zip(*rows, strict=True)],
+            )
+
+    def clear(self) -> None:
+        """``TRUNCATE``: no row by row deletion (nor dead rows) at a million documents. The foreign keys'
+        checks still pending in the caller's transaction run first (TRUNCATE refuses to run with them)."""
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("TRUNCATE search_searchaudience, search_searchdocument, search_searchterm")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")  # Django's foreign keys are initially deferred
+
+    def analyze(self) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE search_searchdocument, search_searchterm")  # inside a transaction too
+
+
+def _run(sql: str, *values: Any) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        return list(cursor.fetchall())
+
+
+def _merge(found: dict[int, float], rows: list[tuple[Any, ...]]) -> None:
+    for pk, score, *_rest in rows:
+        found[pk] = max(found.get(pk, 0.0), float(score))
+
+
+def _tickets(scope: Scope, terms: list[str], *, limit: int) -> list[tuple[Any, ...]]:
+    """The newest tickets first, older ones only when needed (see ``WINDOW``)."""
+    every_term, any_term = " & ".join(f"({term})" for term in terms), " | ".join(terms)
+    params = scope.condition_params
+    rows = _run(
+        _newest(scope.condition, len(terms)), *params, WINDOW, any_term, any_term, every_term, every_term,
+        any_term, any_term, limit, *(value for term in terms for value in (term, term)),
+    )  # fmt: skip
+    every_count, *term_counts = rows[0][2:]
+    found = [(pk, score) for pk, score, *_counts in rows if pk is not None]
+    enough = max(1, limit // CANDIDATES_PER_HIT)  # enough documents matching every term to fill a page
+    rare = [term for term, count in zip(terms, term_counts, strict=True) if count <= RARE]
+    if every_count >= enough or not rare:
+        return found
+    older = OLDER.format(scope=scope.condition)
+    indexed = " & ".join(f"({term})" for term in rare)
+    found += _run(older, *params, indexed, indexed, every_term, every_term, any_term, any_term, POOL, limit)
+    if len(rare) == len(terms) > 1 and len({pk for pk, _score in found}) < enough:
+        found += _run(older, *params, any_term, any_term, any_term, any_term, any_term, any_term, POOL, limit)
+    return found
+
+
+def _identifiers(fragments: list[str], scope: Scope, *, private: bool, limit: int) -> list[tuple[Any, ...]]:
+    patterns = [f"%{fragment}%" for fragment in fragments]
+    matched = " OR ".join([IDENTIFIER] * len(patterns))
+    if not private:  # the same fragments, in the public identifiers only
+        matched = f"({matched}) AND identifiers LIKE ANY(%s)"
+    extra = [] if private else [patterns]
+    sql = IDENTIFIERS.format(matched=matched, scope=scope.condition)
+    return _run(sql, *patterns, *extra, *scope.condition_params, limit)

@@ -5,12 +5,12 @@ with difflib over the vocabulary."""
 from __future__ import annotations
 
 import difflib
-from collections.abc import Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from django.db import connection
 
-from escalade.search.backends.base import Candidate, SearchBackend
+from escalade.search.backends.base import Candidate, Scope, SearchBackend
 from escalade.search.models import SearchTerm
 from escalade.search.text import ParsedQuery
 
@@ -49,6 +49,10 @@ def identifier_query(parsed: ParsedQuery, *, private: bool) -> str:
 class SqliteBackend(SearchBackend):
     vendor = "sqlite"
 
+    def analyze(self) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA optimize")
+
     def corrections(self, word: str) -> list[str]:
         nearby = SearchTerm.objects.filter(
             term__startswith=word[0], term__regex=rf"^.{{{len(word) - 2},{len(word) + 2}}}$"
@@ -56,20 +60,15 @@ class SqliteBackend(SearchBackend):
         return difflib.get_close_matches(word, list(nearby), n=2, cutoff=CUTOFF)
 
     def candidates(
-        self,
-        parsed: ParsedQuery,
-        *,
-        scope_sql: str,
-        scope_params: Sequence[Any],
-        private: bool,
-        limit: int,
+        self, parsed: ParsedQuery, *, scopes: Mapping[str, Scope], private: bool, limit: int
     ) -> list[Candidate]:
-        # The scope is the ORM's own compiled subquery (its values bound as parameters).
-        scope = f"rowid IN ({scope_sql})"
-        words_sql = f"SELECT rowid, -{BM25} FROM search_fts WHERE search_fts MATCH %s AND {scope}"  # noqa: S608
+        # The FTS tables are joined to the scopes through their subqueries of document ids.
+        within = " OR ".join(f"rowid IN ({scope.subquery})" for scope in scopes.values())
+        scope_params = [value for scope in scopes.values() for value in scope.subquery_params]
+        words_sql = f"SELECT rowid, -{BM25} FROM search_fts WHERE search_fts MATCH %s AND ({within})"  # noqa: S608
         identifiers_sql = (
             f"SELECT rowid, {IDENTIFIER_SCORE} FROM search_fts_identifiers "  # noqa: S608
-            f"WHERE search_fts_identifiers MATCH %s AND {scope}"
+            f"WHERE search_fts_identifiers MATCH %s AND ({within})"
         )
         queries: list[tuple[str, list[Any]]] = []
         words = fts_query(parsed, private=private)
