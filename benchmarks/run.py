@@ -1,4 +1,4 @@
-"""Escalade's benchmark suite: API throughput, SLA sweep, due-date rate, import rate, memory.
+"""Escalade's benchmark suite: pages, search, API throughput, SLA sweep, due dates, import, memory.
 
 Run from the repository root with the project's virtualenv (see benchmarks/README.md). Page timings
 (queue, ticket page, portal, search) are added as those pages land.
@@ -215,45 +215,14 @@ def bench_due_dates() -> dict[str, Any]:
 
 
 def bench_import(tickets: int) -> dict[str, Any]:
-    from escalade.accounts.models import Role, User
-    from escalade.importer.load import import_tickets
-
-    emails = list(
-        User.objects.filter(role=Role.REQUESTER, email__contains="@gen").values_list("email", flat=True)[:500]
-    )
-    rows = min(100_000, max(10_000, tickets // 10))
-    stamp = int(time.time())
-    with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False, encoding="utf-8") as handle:
-        for index in range(rows):
-            handle.write(
-                json.dumps(
-                    {
-                        "external_id": f"bench-{stamp}-{index}",
-                        "title": f"Ticket importé {index}",
-                        "requester_email": emails[index % len(emails)],
-                        "created_at": "2025-06-02T10:00:00+02:00",
-                        "state": "closed",
-                        "solution": "ok",
-                        "followups": [
-                            {"body": "Bonjour, c'est réglé.", "created_at": "2025-06-02T11:00:00+02:00"}
-                        ],
-                    }
-                )
-                + "\n"
-            )
-    started = time.perf_counter()
-    report = import_tickets(path=Path(handle.name))
-    elapsed = time.perf_counter() - started
-    Path(handle.name).unlink()
-    rates = report.batch_rates
-    return {
-        "import": {
-            "rows": rows,
-            "tickets_per_s": round(report.imported / elapsed),
-            "first_batches_per_s": round(statistics.mean(rates[:3])),
-            "last_batches_per_s": round(statistics.mean(rates[-3:])),
-        }
-    }
+    """A whole migration of ``tickets`` rows into a fresh database (``benchmarks/importing.py``, in a
+    process of its own): the overall rate and the rates of the first and last batches."""
+    output = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "importing.py"), "--rows", str(tickets)],
+        capture_output=True, text=True, check=True, cwd=ROOT,
+    ).stdout  # fmt: skip
+    result: dict[str, Any] = json.loads(output.strip().splitlines()[-1])
+    return result
 
 
 def bench_memory(tickets: int) -> dict[str, Any]:
@@ -283,11 +252,8 @@ def _page_times(client: Any, paths: list[str], repeat: int = 3) -> list[float]:
 
 
 def bench_pages(_tickets: int) -> dict[str, Any]:
-    """Server time of the desk's queue and ticket pages and the portal (in-process test client).
-
-    Search is not timed here yet: generated tickets are not indexed (the index is rebuilt one document
-    at a time, too slow at this scale); see docs/benchmarks.md.
-    """
+    """Server time of the desk's queue and ticket pages and the portal (in-process test client); the
+    search page has its own suite (``--only search``)."""
     from django.db.models import Count
     from django.test import Client
 
@@ -315,6 +281,8 @@ def bench_pages(_tickets: int) -> dict[str, Any]:
     )
     results = {
         "queue_page": timed(_page_times(staff, queues, repeat=6)),
+        # The counters the queue page loads right after it (their own htmx request).
+        "queue_counters": timed(_page_times(staff, ["/desk/counters/?queue=team"], repeat=20)),
         "ticket_page": timed(_page_times(staff, [f"/desk/t/{ref}/" for ref in open_refs])),
         "portal_my_tickets": timed(_page_times(portal, ["/portal/"], repeat=30)),
     }
@@ -327,8 +295,17 @@ def bench_pages(_tickets: int) -> dict[str, Any]:
     return results
 
 
+def bench_search(tickets: int) -> dict[str, Any]:
+    """Search page and API, as an agent, a client manager and a requester: see benchmarks/search_load.py."""
+    sys.path.insert(0, str(ROOT))
+    from benchmarks.search_load import bench_search as run
+
+    return run(tickets)
+
+
 SUITES: dict[str, Callable[[int], dict[str, Any]]] = {
     "pages": bench_pages,
+    "search": bench_search,
     "api": bench_api,
     "sweep": lambda _n: bench_sweep(),
     "due": lambda _n: bench_due_dates(),
