@@ -25,19 +25,12 @@ from pathlib import Path
 from typing import Any
 
 ESCALADE = str(Path(sys.executable).with_name("escalade"))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from benchmarks import bench_env  # noqa: E402 - the repository root is on the path just above
 
 
 def _env(rows: int) -> dict[str, str]:
-    return {
-        **os.environ,
-        "ESCALADE_DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/escalade_import_{rows}",
-        "ESCALADE_REDIS_URL": "redis://127.0.0.1:6379/5",
-        "ESCALADE_QUEUE_NAME": f"import{rows}",
-        "ESCALADE_DATA_DIR": str(Path(tempfile.gettempdir()) / f"escalade-import-{rows}"),
-        "ESCALADE_SECRET_KEY": "benchmark-only-" + "i" * 50,
-        "ESCALADE_LOG_LEVEL": "WARNING",
-        "DJANGO_SETTINGS_MODULE": "escalade.settings",
-    }
+    return bench_env(f"import_{rows}")
 
 
 def _psql(*args: str) -> None:

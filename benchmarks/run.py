@@ -1,4 +1,4 @@
-"""Escalade's benchmark suite: pages, search, API throughput, SLA sweep, due dates, import, memory.
+"""Escalade's benchmark suite: pages, API throughput, SLA sweep, due dates, import, e-mail, memory.
 
 Run from the repository root with the project's virtualenv (see benchmarks/README.md). Page timings
 (queue, ticket page, portal, search) are added as those pages land.
@@ -14,32 +14,25 @@ import platform
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from benchmarks import bench_env  # noqa: E402 - the repository root is on the path just above
+
 RESULTS = ROOT / "benchmarks" / "results"
 ESCALADE = str(Path(sys.executable).with_name("escalade"))
 PORT = 8471
 
 
 def _env(tickets: int) -> dict[str, str]:
-    return {
-        **os.environ,
-        "ESCALADE_DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/escalade_bench_{tickets}",
-        "ESCALADE_REDIS_URL": "redis://127.0.0.1:6379/5",
-        "ESCALADE_QUEUE_NAME": f"bench{tickets}",
-        "ESCALADE_DATA_DIR": str(Path(tempfile.gettempdir()) / f"escalade-bench-{tickets}"),
-        "ESCALADE_SECRET_KEY": "benchmark-only-" + "b" * 50,
-        "ESCALADE_LOG_LEVEL": "WARNING",
-        "DJANGO_SETTINGS_MODULE": "escalade.settings",
-        "ESCALADE_ALLOWED_HOSTS": "testserver,127.0.0.1,localhost",
-    }
+    return bench_env(f"bench_{tickets}")
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -295,6 +288,116 @@ def bench_pages(_tickets: int) -> dict[str, Any]:
     return results
 
 
+def _mail_marks() -> dict[str, int]:
+    """The last id of each table the e-mail benchmark writes to, to delete its rows afterwards."""
+    from django.db.models import Max
+
+    from escalade.mail.models import BouncingAddress, MailMessage, OutboundMail, Quarantine, SeenMessage
+    from escalade.tickets.models import FollowUp, Ticket
+
+    models = (Ticket, FollowUp, MailMessage, OutboundMail, Quarantine, SeenMessage, BouncingAddress)
+    return {model.__name__: model.objects.aggregate(last=Max("pk"))["last"] or 0 for model in models}
+
+
+def _mail_forget(marks: dict[str, int]) -> None:
+    """Delete what the e-mail benchmark created, so that the database stays the generated one for the
+    other benchmarks: its tickets (with their follow-ups, mails, notifications), its follow-ups on
+    generated tickets, its quarantine, claims and bounce records. Events (append-only) and the few
+    people created from unknown senders stay; state changes of the generated tickets it answered too."""
+    from django.db import transaction
+
+    from escalade.mail.models import BouncingAddress, MailMessage, OutboundMail, Quarantine, SeenMessage
+    from escalade.tickets.models import FollowUp, Ticket
+
+    with transaction.atomic():
+        for model in (Ticket, FollowUp, MailMessage, OutboundMail, Quarantine, SeenMessage, BouncingAddress):
+            model.objects.filter(pk__gt=marks[model.__name__]).delete()
+
+
+def bench_mail(_tickets: int, count: int = 2_000, warm_up: int = 100) -> dict[str, Any]:
+    """E-mail ingestion by one worker: the IMAP poller (claim, parse, dedupe, thread, ticket or follow-up,
+    attachments, quarantine, flag) over ``count`` realistic messages held in memory (see
+    ``benchmarks/mail_source.py``); the after-commit tasks it queues (acknowledgements, indexing) are
+    the other workers' job and are flushed from the benchmark queue afterwards, and what it wrote is
+    deleted (see ``_mail_forget``)."""
+    from django.conf import settings
+    from django.db import connection
+    from huey.contrib.djhuey import HUEY
+
+    from escalade.accounts.models import Role, User
+    from escalade.mail import imap
+    from escalade.mail.ingest import IngestOutcome, mail_ingest
+    from escalade.mail.models import Mailbox, Security
+    from escalade.tickets.choices import OPEN_STATES
+    from escalade.tickets.models import Ticket
+
+    sys.path.insert(0, str(ROOT))
+    from benchmarks.mail_source import Builder, Known, LocalMailbox, Person
+
+    requesters = User.objects.filter(
+        role=Role.REQUESTER, is_active=True, email__startswith="user", email__contains="@gen"
+    ).order_by("pk")
+    people = {
+        pk: Person(email, name, language)
+        for pk, email, name, language in requesters.values_list("pk", "email", "full_name", "language")[:3000]
+    }
+    known = [
+        Known(reference, title, people[requester])
+        for reference, title, requester in Ticket.objects.filter(
+            requester__in=list(people), state__in=OPEN_STATES
+        )
+        .order_by("pk")
+        .values_list("reference", "title", "requester")[:500]
+    ]
+    stamp = int(time.time())
+    builder = Builder(people=list(people.values()), known=known, stamp=str(stamp))
+    source = LocalMailbox(builder.build(warm_up + count), uidvalidity=stamp)
+    mailbox, _created = Mailbox.objects.get_or_create(
+        name="benchmark",
+        defaults={"email": "support@desk.example", "host": "localhost", "security": Security.NONE,
+                  "username": "support", "password": "-"},
+    )  # fmt: skip
+    settings.ESCALADE_MAIL_RATE_PER_HOUR = 1_000_000  # the check runs; repeated runs must not trip it
+    marks = _mail_marks()
+    imap.mailbox_poll(mailbox, client=source, limit=warm_up)
+
+    queries = [0]
+
+    def count_queries(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        queries[0] += 1
+        return execute(sql, params, many, context)
+
+    samples: list[float] = []
+    per_kind: dict[str, list[int]] = {}
+
+    def timed_ingest(raw: bytes, **options: Any) -> IngestOutcome:
+        started, before = time.perf_counter(), queries[0]
+        outcome = mail_ingest(raw, **options)
+        samples.append(time.perf_counter() - started)
+        per_kind.setdefault(outcome.kind, []).append(queries[0] - before)
+        return outcome
+
+    with mock.patch.object(imap, "mail_ingest", timed_ingest), connection.execute_wrapper(count_queries):
+        started = time.perf_counter()
+        report = imap.mailbox_poll(mailbox, client=source, limit=count)
+        elapsed = time.perf_counter() - started
+    HUEY.flush()
+    _mail_forget(marks)
+    return {
+        "mail_ingest": {
+            "messages": len(samples),
+            "messages_per_s": round(len(samples) / elapsed),
+            **timed(samples),
+            "queries_per_message": round(queries[0] / len(samples), 1),
+            "queries_by_outcome": {
+                kind: round(statistics.mean(n), 1) for kind, n in sorted(per_kind.items())
+            },
+            "outcomes": report.outcomes,
+            "source": "in-memory raw messages behind the poller's IMAP interface",
+        }
+    }
+
+
 def bench_search(tickets: int) -> dict[str, Any]:
     """Search page and API, as an agent, a client manager and a requester: see benchmarks/search_load.py."""
     sys.path.insert(0, str(ROOT))
@@ -310,6 +413,7 @@ SUITES: dict[str, Callable[[int], dict[str, Any]]] = {
     "sweep": lambda _n: bench_sweep(),
     "due": lambda _n: bench_due_dates(),
     "import": bench_import,
+    "mail": bench_mail,
     "memory": bench_memory,
 }
 
