@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formatdate
 from typing import Any
 
 import pytest
 
+from escalade.mail.imap import DONE_FLAG
 from escalade.mail.models import Mailbox, UnknownSenderPolicy
 from escalade.mail.services import mail_ingest
 from tests.orgs.factories import OrganisationDomainFactory
@@ -59,3 +61,32 @@ def mailbox(mail_world) -> Mailbox:
 def ingest(raw: bytes, mailbox: Mailbox | None = None, **kwargs: Any) -> Any:
     """``mail_ingest`` typed loosely: tests read the outcome's optional fields directly."""
     return mail_ingest(raw, mailbox=mailbox, **kwargs)
+
+
+@dataclass
+class FakeServer:
+    """The poller's view of an IMAP folder (see ``escalade.mail.imap.ImapClient``), in memory."""
+
+    messages: list[bytes]
+    flagged: list[list[int]] = field(default_factory=list)
+
+    def select_folder(self, folder: str) -> dict[bytes, Any]:
+        return {b"UIDVALIDITY": 7}
+
+    def search(self, criteria: Any) -> list[int]:
+        done = {uid for uids in self.flagged for uid in uids}
+        return [uid for uid in range(1, len(self.messages) + 1) if uid not in done]
+
+    def fetch(self, messages: list[int], data: list[str]) -> dict[int, dict[bytes, Any]]:
+        key = b"RFC822.SIZE" if data == ["RFC822.SIZE"] else b"BODY[]"
+        return {uid: {key: self.messages[uid - 1] if key == b"BODY[]" else 100} for uid in messages}
+
+    def add_flags(self, messages: list[int], flags: list[bytes]) -> None:
+        assert DONE_FLAG in flags
+        self.flagged.append(list(messages))
+
+    def move(self, messages: list[int], folder: str) -> None:
+        raise NotImplementedError
+
+    def logout(self) -> None:
+        return None

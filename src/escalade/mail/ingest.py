@@ -5,13 +5,15 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,7 +34,7 @@ from escalade.mail.models import (
 from escalade.mail.noise import noise_reason
 from escalade.mail.outbound import bounce_record
 from escalade.mail.parsing import ParsedMessage, Part, parse
-from escalade.mail.threads import strip_reply_prefixes, ticket_for
+from escalade.mail.threads import Known, is_duplicate, known_messages, strip_reply_prefixes, ticket_for
 from escalade.mail.trimming import trim_reply
 from escalade.orgs.models import Organisation
 from escalade.orgs.selectors import organisation_for_email
@@ -71,6 +73,42 @@ class Refused(Exception):  # noqa: N818 - a decision, not an error
         self.reason, self.detail = reason, detail
 
 
+class Senders:
+    """The senders of a group of messages, looked up once for the group rather than once per message.
+
+    Their accounts (with the organisation) and how many messages each sent in the last hour (the rate
+    limit): two queries for the poller's group. Accounts created and messages imported meanwhile are
+    added as they happen.
+    """
+
+    def __init__(self, addresses: Iterable[str]) -> None:
+        wanted = {address for address in addresses if address}
+        self.users: dict[str, User] = {
+            user.email: user for user in User.objects.select_related("organisation").filter(email__in=wanted)
+        }
+        since = timezone.now() - timedelta(hours=1)
+        recent = (
+            MailMessage.objects.filter(direction=Direction.INBOUND, sender__in=wanted, created_at__gte=since)
+            .values_list("sender").annotate(count=Count("id")).order_by()
+        )  # fmt: skip
+        self.recent: dict[str, int] = dict(recent)
+        self.addresses = wanted
+
+    def user(self, address: str) -> User | None:
+        """The account found for the group (None: none then, or not one of the group's senders)."""
+        return self.users.get(address)
+
+    def recent_count(self, address: str) -> int:
+        if address not in self.addresses:
+            return _recent_count(address)
+        return self.recent.get(address, 0)
+
+    def imported(self, address: str, user: User) -> None:
+        if address in self.addresses:
+            self.users[address] = user
+            self.recent[address] = self.recent.get(address, 0) + 1
+
+
 def raw_store(raw: bytes) -> str:
     """Save the original bytes once under their hash; returns the storage name."""
     digest = hashlib.sha256(raw).hexdigest()
@@ -81,29 +119,42 @@ def raw_store(raw: bytes) -> str:
 
 
 def mail_ingest(
-    raw: bytes, *, mailbox: Mailbox | None = None, retry_of: Quarantine | None = None
+    raw: bytes,
+    *,
+    mailbox: Mailbox | None = None,
+    retry_of: Quarantine | None = None,
+    parsed: ParsedMessage | None = None,
+    senders: Senders | None = None,
 ) -> IngestOutcome:
     """Import one message. Never raises because of the message: what cannot be imported is quarantined.
 
     Runs in its own transaction (a savepoint when the caller has one), so a crash leaves nothing half done.
+    A database that fails (deadlock, lost connection: ``OperationalError``) is not the message's fault:
+    the error propagates, so that the caller rolls back and the message is tried again later.
+    A caller importing several messages passes each one ``parsed`` and their :class:`Senders`.
     """
-    try:
-        parsed = parse(raw)
-    except Exception as error:  # noqa: BLE001 - any parser failure is a quarantine, never a crash
-        logger.warning("unparseable message: %s", error)
-        return _quarantine(raw, mailbox, None, Refused(QuarantineReason.ERROR, f"parse: {error!r}"))
-    if MailMessage.objects.filter(direction=Direction.INBOUND, message_id=parsed.message_id).exists():
+    if parsed is None:
+        try:
+            parsed = parse(raw)
+        except Exception as error:  # noqa: BLE001 - any parser failure is a quarantine, never a crash
+            logger.warning("unparseable message: %s", error)
+            return _quarantine(raw, mailbox, None, Refused(QuarantineReason.ERROR, f"parse: {error!r}"))
+    known = known_messages(parsed)
+    if is_duplicate(parsed, known):
         return IngestOutcome(kind="duplicate", reason=parsed.message_id)
     try:
+        _screen(parsed)  # automatic mail is refused before any write (no savepoint to open and undo)
         with transaction.atomic():
-            return _import(parsed, raw, mailbox, retry_of=retry_of)
+            return _import(parsed, raw, mailbox, known, retry_of=retry_of, senders=senders)
     except Refused as refusal:
         if refusal.reason == QuarantineReason.BOUNCE:
-            bounce_record(parsed)  # after the rollback of the import's savepoint, so it is kept
+            bounce_record(parsed)  # outside the import's savepoint, so it is kept
         return _quarantine(raw, mailbox, parsed, refusal)
     except IntegrityError:
         if MailMessage.objects.filter(direction=Direction.INBOUND, message_id=parsed.message_id).exists():
             return IngestOutcome(kind="duplicate", reason=parsed.message_id)
+        raise
+    except OperationalError:
         raise
     except Exception as error:
         logger.exception("message %s could not be imported", parsed.message_id)
@@ -128,18 +179,28 @@ def _quarantine(
     return IngestOutcome(kind="quarantine", quarantine=entry, reason=refusal.reason)
 
 
-def _import(
-    parsed: ParsedMessage, raw: bytes, mailbox: Mailbox | None, *, retry_of: Quarantine | None
-) -> IngestOutcome:
+def _screen(parsed: ParsedMessage) -> None:
+    """Refuse, from the message alone, what has no sender or must not be answered (auto-replies…)."""
     if not parsed.sender:
         raise Refused(QuarantineReason.NO_SENDER, "no From address")
     reason = noise_reason(parsed)
     if reason is not None:
         raise Refused(reason, parsed.headers.get("auto-submitted", "") or parsed.subject)
-    if retry_of is None:
-        _check_rate(parsed.sender)
-    user = _sender_user(parsed, mailbox)
-    ticket, _how = ticket_for(parsed)
+
+
+def _import(
+    parsed: ParsedMessage,
+    raw: bytes,
+    mailbox: Mailbox | None,
+    known: list[Known],
+    *,
+    retry_of: Quarantine | None,
+    senders: Senders | None,
+) -> IngestOutcome:
+    if retry_of is None:  # an administrator's retry is not rate-limited
+        _check_rate(parsed.sender, senders)
+    user = _sender_user(parsed, mailbox, senders)
+    ticket, _how = ticket_for(parsed, known)
     if ticket is not None and not authz.can_reply_to_ticket(user, ticket):
         if mailbox is not None and mailbox.unknown_senders == UnknownSenderPolicy.REFUSE:
             raise Refused(QuarantineReason.SENDER_NOT_ALLOWED, f"{parsed.sender} on {ticket.reference}")
@@ -157,18 +218,32 @@ def _import(
         mailbox=mailbox, sender=parsed.sender, subject=parsed.subject, raw=raw_store(raw),
         full_text=parsed.text, html=parsed.html,
     )  # fmt: skip
+    if senders is not None:
+        senders.imported(parsed.sender, user)
     return IngestOutcome(kind=kind, ticket=ticket, followup=followup)
 
 
-def _check_rate(sender: str) -> None:
-    since = timezone.now() - timedelta(hours=1)
-    recent = MailMessage.objects.filter(direction=Direction.INBOUND, sender=sender, created_at__gte=since)
-    if recent.count() >= settings.ESCALADE_MAIL_RATE_PER_HOUR:
+def _check_rate(sender: str, senders: Senders | None) -> None:
+    recent = senders.recent_count(sender) if senders is not None else _recent_count(sender)
+    if recent >= settings.ESCALADE_MAIL_RATE_PER_HOUR:
         raise Refused(QuarantineReason.RATE_LIMITED, f"more than {settings.ESCALADE_MAIL_RATE_PER_HOUR}/hour")
 
 
-def _sender_user(parsed: ParsedMessage, mailbox: Mailbox | None) -> User:
-    user = User.objects.filter(email=parsed.sender).first()
+def _recent_count(sender: str) -> int:
+    since = timezone.now() - timedelta(hours=1)
+    return MailMessage.objects.filter(
+        direction=Direction.INBOUND, sender=sender, created_at__gte=since
+    ).count()
+
+
+def _user_by_email(address: str) -> User | None:
+    return User.objects.select_related("organisation").filter(email=address).first()
+
+
+def _sender_user(parsed: ParsedMessage, mailbox: Mailbox | None, senders: Senders | None) -> User:
+    """The sender's account, or a new one when the mailbox's policy allows."""
+    # Not among the group's senders: read again, another worker may have just created the account.
+    user = (senders.user(parsed.sender) if senders is not None else None) or _user_by_email(parsed.sender)
     if user is not None:
         if not user.is_active:
             raise Refused(QuarantineReason.UNKNOWN_SENDER, f"{parsed.sender} is deactivated")
@@ -262,12 +337,11 @@ def _attach(
 def _attach_one(part: Part, ticket: Ticket, followup: FollowUp | None, user: User) -> str:
     if not part.data:
         return _("%(name)s (empty file)") % {"name": part.filename}
-    try:
-        with transaction.atomic():
-            attachment_add(
-                actor=Actor.channel("email", user=user), ticket=ticket, filename=part.filename,
-                content=io.BytesIO(part.data), followup=followup,
-            )  # fmt: skip
+    try:  # attachment_add is atomic: a refused file leaves nothing behind
+        attachment_add(
+            actor=Actor.channel("email", user=user), ticket=ticket, filename=part.filename,
+            content=io.BytesIO(part.data), followup=followup,
+        )  # fmt: skip
     except DomainError as error:
         return f"{part.filename} ({error})"
     return ""

@@ -191,7 +191,8 @@ class OutboundState(models.TextChoices):
 
 
 class OutboundMail(models.Model):
-    """A notification mail to one person, sent by the worker after the transaction that caused it."""
+    """A notification mail to one person, composed and sent by the worker after the transaction that
+    caused it (subject and body are empty until then)."""
 
     ticket = models.ForeignKey(
         "tickets.Ticket", on_delete=models.CASCADE, null=True, blank=True, related_name="outbound_mails"
@@ -201,9 +202,13 @@ class OutboundMail(models.Model):
     )
     to = models.EmailField(_("to"))
     kind = models.CharField(_("kind"), max_length=32)
+    # What the mail is about: the worker composes the subject and body from it when it sends the mail.
+    event = models.ForeignKey(
+        "core.Event", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     language = models.CharField(_("language"), max_length=8)
-    subject = models.CharField(_("subject"), max_length=300)
-    body = models.TextField(_("body"))
+    subject = models.CharField(_("subject"), max_length=300, blank=True)
+    body = models.TextField(_("body"), blank=True)
     message_id = models.CharField(_("Message-ID"), max_length=998, unique=True)
     in_reply_to = models.CharField(max_length=998, blank=True)
     references = models.TextField(blank=True)

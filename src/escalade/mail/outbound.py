@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import secrets
 from collections.abc import Iterable
@@ -31,7 +32,7 @@ AGENT_KINDS = frozenset({"assigned", "escalated", "sla_warning", "sla_breached",
 def _staff_recipients(ticket: Ticket) -> list[User]:
     if ticket.assignee is not None:
         return [ticket.assignee]
-    return list(ticket.team.members.filter(is_active=True)) if ticket.team is not None else []
+    return list(User.objects.filter(teams=ticket.team_id, is_active=True)) if ticket.team_id else []
 
 
 def _customer_recipients(ticket: Ticket) -> list[User]:
@@ -43,13 +44,10 @@ def _plan(event: Event, ticket: Ticket) -> list[tuple[str, list[User]]]:  # noqa
     if action == "ticket.created":
         plan = [("ticket_received", [ticket.requester])]
         return plan + ([("assigned", [ticket.assignee])] if ticket.assignee else [])
-    if action == "ticket.replied":
-        author = (
-            FollowUp.objects.filter(pk=event.data.get("followup")).values_list("author", flat=True).first()
-        )
+    if action == "ticket.replied":  # the reply's author is the event's actor, who is not mailed
         by_staff = event.actor is not None and event.actor.is_provider_staff
         if by_staff:
-            return [("agent_reply", [u for u in _customer_recipients(ticket) if u.pk != author])]
+            return [("agent_reply", _customer_recipients(ticket))]
         return [("requester_reply", _staff_recipients(ticket))]
     if action == "ticket.state_changed" and changes.get("state", {}).get("to") == State.PENDING_REQUESTER:
         return [("waiting_for_you", [ticket.requester])]
@@ -70,9 +68,10 @@ def mail_on_ticket_event(*, event: Event, ticket: Ticket) -> list[OutboundMail]:
 
     Called by ``escalade.tickets.services._common.record`` inside the ticket's transaction. The person
     who acted is not mailed about their own action (except the acknowledgement of a new ticket);
-    addresses known to bounce are not mailed.
+    addresses known to bounce are not mailed. Here the recipients are chosen and one row per mail is
+    written (one insert for the event); the worker composes and sends them (:func:`outbound_send`).
     """
-    queued: list[OutboundMail] = []
+    wanted: list[tuple[str, User]] = []
     for kind, people in _plan(event, ticket):
         seen: set[int] = set()
         for person in people:
@@ -80,23 +79,27 @@ def mail_on_ticket_event(*, event: Event, ticket: Ticket) -> list[OutboundMail]:
             if person is None or not person.is_active or person.pk in seen or own_action:
                 continue
             seen.add(person.pk)
-            queued.append(outbound_queue(kind=kind, ticket=ticket, recipient=person, event=event))
-    return queued
+            wanted.append((kind, person))
+    return _queue(wanted, ticket=ticket, event=event)
 
 
 def _domain() -> str:
     return address_of(settings.DEFAULT_FROM_EMAIL).partition("@")[2] or "escalade.invalid"
 
 
-def _reply_address(ticket: Ticket) -> str:
-    mailbox_id = (
-        MailMessage.objects.filter(ticket=ticket, direction=Direction.INBOUND, mailbox__isnull=False)
-        .values_list("mailbox", flat=True)
+def _reply_address(ticket_id: int | None) -> str:
+    """The address of the mailbox the ticket came in through, else the first active one."""
+    address = (
+        MailMessage.objects.filter(ticket=ticket_id, direction=Direction.INBOUND, mailbox__isnull=False)
+        .order_by("id")
+        .values_list("mailbox__email", flat=True)
         .first()
     )
-    mailbox = Mailbox.objects.filter(pk=mailbox_id).first() if mailbox_id else None
-    mailbox = mailbox or Mailbox.objects.filter(is_active=True).order_by("pk").first()
-    return mailbox.email if mailbox is not None else address_of(settings.DEFAULT_FROM_EMAIL)
+    if address is None:
+        address = (
+            Mailbox.objects.filter(is_active=True).order_by("pk").values_list("email", flat=True).first()
+        )
+    return address or address_of(settings.DEFAULT_FROM_EMAIL)
 
 
 def render(kind: str, *, language: str, context: dict[str, object], time_zone: str = "") -> tuple[str, str]:
@@ -107,13 +110,45 @@ def render(kind: str, *, language: str, context: dict[str, object], time_zone: s
     return " ".join(subject.split()), body.strip() + "\n"
 
 
+def _queue(wanted: list[tuple[str, User]], *, ticket: Ticket, event: Event | None) -> list[OutboundMail]:
+    """Write one mail per ``(kind, recipient)`` (one insert) and send each from the worker after commit.
+
+    Everything else is done by the worker, once the transaction has committed: composing the text,
+    checking that the address does not bounce, the Reply-To address and the threading headers (by then
+    the message that opened the ticket is on record, whatever the order of writes here).
+    """
+    if not wanted:
+        return []
+    domain = _domain()
+    mails = OutboundMail.objects.bulk_create(
+        OutboundMail(
+            ticket=ticket, recipient=person, to=person.email, kind=kind, event=event,
+            language=person.language if person.language in {"fr", "en"} else settings.LANGUAGE_CODE,
+            message_id=f"<esc.{ticket.pk}.{secrets.token_hex(8)}@{domain}>",
+        )
+        for kind, person in wanted
+    )  # fmt: skip
+    from escalade.mail.tasks import send_mail  # noqa: PLC0415 - tasks import this module
+
+    for mail in mails:
+        transaction.on_commit(functools.partial(send_mail, mail.pk))
+    return mails
+
+
 def outbound_queue(*, kind: str, ticket: Ticket, recipient: User, event: Event | None = None) -> OutboundMail:
-    """Compose one mail to ``recipient`` and send it from the worker once the transaction commits."""
-    language = recipient.language if recipient.language in {"fr", "en"} else settings.LANGUAGE_CODE
+    """Queue one mail to ``recipient``; the worker composes and sends it once the transaction commits."""
+    [mail] = _queue([(kind, recipient)], ticket=ticket, event=event)
+    return mail
+
+
+def _compose(mail: OutboundMail) -> None:
+    """Write the mail's subject and body in its language, and record its Message-ID (for replies)."""
+    event, ticket, recipient = mail.event, mail.ticket, mail.recipient
     followup = None
     if event is not None and event.data.get("followup"):
-        followup = FollowUp.objects.filter(pk=event.data["followup"]).first()
-    site, where = settings.ESCALADE_SITE_URL, {"reference": ticket.reference}
+        followup = FollowUp.objects.select_related("author").filter(pk=event.data["followup"]).first()
+    site = settings.ESCALADE_SITE_URL
+    where = {"reference": ticket.reference if ticket is not None else ""}
     context = {
         "ticket": ticket, "recipient": recipient, "followup": followup,
         "portal_url": site + reverse("portal:ticket", kwargs=where),
@@ -121,23 +156,13 @@ def outbound_queue(*, kind: str, ticket: Ticket, recipient: User, event: Event |
         "reason": (event.data.get("reason", "") if event is not None else ""),
         "reopen_days": settings.ESCALADE_REOPEN_WINDOW_DAYS,
     }  # fmt: skip
-    subject, body = render(kind, language=language, context=context, time_zone=recipient.time_zone)
-    message_id = f"<esc.{ticket.pk}.{secrets.token_hex(8)}@{_domain()}>"
-    state = OutboundState.SUPPRESSED if BouncingAddress.objects.filter(email=recipient.email).exists() else (
-        OutboundState.QUEUED)  # fmt: skip
-    mail = OutboundMail.objects.create(
-        ticket=ticket, recipient=recipient, to=recipient.email, kind=kind, language=language,
-        subject=subject[:300], body=body, message_id=message_id, reply_to=_reply_address(ticket), state=state,
-    )  # fmt: skip
+    time_zone = recipient.time_zone if recipient is not None else ""
+    subject, mail.body = render(mail.kind, language=mail.language, context=context, time_zone=time_zone)
+    mail.subject = subject[:300]
     MailMessage.objects.create(
-        direction=Direction.OUTBOUND, message_id=message_id, ticket=ticket, followup=followup,
-        sender=address_of(settings.DEFAULT_FROM_EMAIL), subject=subject[:300],
+        direction=Direction.OUTBOUND, message_id=mail.message_id, ticket=ticket, followup=followup,
+        sender=address_of(settings.DEFAULT_FROM_EMAIL), subject=mail.subject,
     )  # fmt: skip
-    if state == OutboundState.QUEUED:
-        from escalade.mail.tasks import send_mail  # noqa: PLC0415 - tasks import this module
-
-        transaction.on_commit(lambda: send_mail(mail.pk))
-    return mail
 
 
 def _thread_headers(mail: OutboundMail) -> tuple[str, str]:
@@ -157,18 +182,32 @@ def _thread_headers(mail: OutboundMail) -> tuple[str, str]:
 def outbound_send(*, mail_id: int) -> OutboundMail:
     """Send one queued mail (idempotent: a sent or suppressed mail is not sent again).
 
-    On failure the attempt and error are recorded and the exception re-raised for the task's retry;
-    after the last attempt the mail is ``failed`` and a ``ticket.mail_failed`` event shows on the ticket.
+    A mail to an address known to bounce is ``suppressed`` instead. On failure the attempt and error are
+    recorded and the exception re-raised for the task's retry; after the last attempt the mail is
+    ``failed`` and a ``ticket.mail_failed`` event shows on the ticket.
     """
     with transaction.atomic():
-        mail = OutboundMail.objects.select_for_update().get(pk=mail_id)
+        mail = (
+            OutboundMail.objects.select_for_update(of=("self",))
+            .select_related("ticket", "recipient", "event")
+            .get(pk=mail_id)
+        )
         if mail.state in {OutboundState.SENT, OutboundState.SUPPRESSED, OutboundState.FAILED}:
             return mail
+        if BouncingAddress.objects.filter(email=mail.to).exists():
+            OutboundMail.objects.filter(pk=mail.pk).update(state=OutboundState.SUPPRESSED)
+            mail.state = OutboundState.SUPPRESSED
+            return mail
+        if not mail.body:  # the first attempt composes; retries send the same text
+            _compose(mail)
         if not mail.in_reply_to:
             mail.in_reply_to, mail.references = _thread_headers(mail)
+        if not mail.reply_to:
+            mail.reply_to = _reply_address(mail.ticket_id)
         OutboundMail.objects.filter(pk=mail.pk).update(
-            attempts=F("attempts") + 1, in_reply_to=mail.in_reply_to, references=mail.references
-        )
+            attempts=F("attempts") + 1, in_reply_to=mail.in_reply_to, references=mail.references,
+            reply_to=mail.reply_to, subject=mail.subject, body=mail.body,
+        )  # fmt: skip
     try:
         _deliver(mail)
     except Exception as error:

@@ -5,12 +5,15 @@ Nothing here touches the database: :func:`parse` turns bytes into a :class:`Pars
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import hashlib
 import html
 import re
 from dataclasses import dataclass, field
 from email import policy
-from email.headerregistry import Address
+from email.header import decode_header, make_header
+from email.headerregistry import Address, BaseHeader, HeaderRegistry
 from email.message import EmailMessage, Message
 from email.parser import BytesParser
 from email.utils import getaddresses, parseaddr
@@ -25,7 +28,24 @@ CHARSET_ALIASES = {
     "x-gbk": "gb18030", "windows-874": "cp874", "utf8": "utf-8", "x-user-defined": "cp1252",
 }  # fmt: skip
 MESSAGE_ID = re.compile(r"<[^<>\s]+>")
+LONE_SURROGATE = re.compile("[\udc80-\udcff]")  # an undeclared 8-bit byte, kept by surrogateescape
 BLOCK_TAGS = re.compile(r"(?i)<\s*(br|/p|/div|/li|/tr|/h[1-6]|/blockquote|/table)\b[^>]*>")
+
+
+class _ParsedHeaders(HeaderRegistry):
+    """The standard header registry, remembering what it parsed.
+
+    The modern policy parses a header again (and builds a new class for it) on every read: a message's
+    Content-Type is read a dozen times. Header objects are immutable, so one parse per distinct
+    ``(name, value)`` serves every read, in this message and the next ones.
+    """
+
+    @functools.lru_cache(maxsize=2048)  # noqa: B019 - one module-level instance, never collected
+    def __call__(self, name: str, value: str) -> BaseHeader:
+        return super().__call__(name, value)
+
+
+PARSING_POLICY = policy.default.clone(header_factory=_ParsedHeaders())
 
 
 @dataclass
@@ -59,7 +79,7 @@ class ParsedMessage:
 
 def clean_text(value: str) -> str:
     """Text safe to store: lone surrogates (from undeclared 8-bit bytes) re-decoded, NULs removed."""
-    if any("\udc80" <= char <= "\udcff" for char in value):
+    if LONE_SURROGATE.search(value):
         raw = value.encode("utf-8", "surrogateescape")
         value = decode_bytes(raw, None)
     return value.replace("\x00", "")
@@ -200,21 +220,44 @@ def _rfc822(part: Message) -> bytes:
     return b""
 
 
-def _recipients(message: Message) -> list[str]:
-    values = [header(message, name) for name in ("To", "Cc", "Delivered-To")]
+def _recipients(headers: dict[str, str]) -> list[str]:
+    values = [headers.get(name, "") for name in ("to", "cc", "delivered-to")]
     return [address.lower() for _name, address in getaddresses(values) if "@" in address]
+
+
+def _raw_headers(message: Message) -> dict[str, str]:
+    """Every header by lower-case name (the first when repeated), unfolded, encoded words decoded.
+
+    Read as stored, without the policy's structured parsing: a delivered message carries a dozen
+    trace and signature headers (Received, DKIM-Signature…) that only need to be present or compared.
+    """
+    found: dict[str, str] = {}
+    for name, value in message.raw_items():
+        key = name.lower()
+        if key not in found:
+            found[key] = _unstructured(value)
+    return found
+
+
+def _unstructured(value: str) -> str:
+    text = " ".join(clean_text(str(value)).split())
+    if "=?" in text:
+        with contextlib.suppress(ValueError, LookupError, UnicodeError):  # else kept as written
+            text = " ".join(clean_text(str(make_header(decode_header(text)))).split())
+    return text
 
 
 def parse(raw: bytes) -> ParsedMessage:
     """Parse ``raw`` (RFC 5322 bytes). Never raises on bad MIME; the worst case is an empty text."""
-    message = BytesParser(policy=policy.default).parsebytes(raw)
+    message = BytesParser(policy=PARSING_POLICY).parsebytes(raw)
     texts, htmls, parts = _walk(message) if message.is_multipart() else _single(message)
     html_markup = "\n".join(htmls)
     text = "\n\n".join(chunk.strip() for chunk in texts if chunk.strip())
     if not text and html_markup:
         text = html_to_text(html_markup)
     sender_name, sender = _sender(message)
-    message_id = (message_ids(header(message, "Message-ID")) or [""])[0]
+    headers = _raw_headers(message)
+    message_id = (message_ids(headers.get("message-id", "")) or [""])[0]
     if not message_id:
         message_id = f"<sha256.{hashlib.sha256(raw).hexdigest()[:40]}@escalade.invalid>"
     return ParsedMessage(
@@ -222,13 +265,13 @@ def parse(raw: bytes) -> ParsedMessage:
         subject=header(message, "Subject")[:300],
         sender=sender,
         sender_name=sender_name[:200],
-        recipients=_recipients(message),
-        in_reply_to=message_ids(header(message, "In-Reply-To")),
-        references=message_ids(header(message, "References")),
+        recipients=_recipients(headers),
+        in_reply_to=message_ids(headers.get("in-reply-to", "")),
+        references=message_ids(headers.get("references", "")),
         text=text.replace("\r\n", "\n"),
         html=sanitise_html(html_markup) if html_markup else "",
         parts=parts,
-        headers={key.lower(): header(message, key) for key in dict.fromkeys(message.keys())},
+        headers=headers,
         message=message,
     )
 
