@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from escalade.core.models import Event
+from escalade.importer import load
 from escalade.importer.load import import_tickets
 from escalade.search.models import SearchDocument
 from escalade.search.selectors import search
@@ -199,3 +200,45 @@ def test_imported_tickets_are_indexed_once_even_when_the_file_is_imported_again(
     for ticket_id in Ticket.objects.values_list("pk", flat=True):
         index_ticket(ticket_id)
     assert list(documents.order_by("object_id").values(*DOCUMENT_FIELDS)) == bulk
+
+
+@pytest.mark.django_db(transaction=True)
+def test_batches_written_in_the_background_are_complete_and_resumable_after_a_failure(
+    world, tmp_path, monkeypatch
+):
+    """Outside a transaction, PostgreSQL batches are written by a second thread while the next is
+    prepared: a failure stops the import with its error, the batches before it stay, and running the
+    import again completes it without duplicates."""
+    rows: list[object] = [
+        _ticket(f"B-{n}", title=f"Onduleur {n}", followups=[{"body": f"Réponse {n}"}], tags=["onduleur"])
+        for n in range(7)
+    ]
+    path = _jsonl(tmp_path, rows)
+    stored: list[int] = []
+    original = load._Importer.store
+
+    def failing_store(self: load._Importer, batch: load._Batch) -> None:
+        if len(stored) == 2:
+            raise RuntimeError("disk full")
+        original(self, batch)
+        stored.append(len(batch.tickets))
+
+    monkeypatch.setattr(load._Importer, "store", failing_store)
+    with pytest.raises(RuntimeError, match="disk full"):
+        import_tickets(path=path, batch=2)
+    assert Ticket.objects.count() == 4
+    assert SearchDocument.objects.filter(kind="ticket").count() == 4
+
+    monkeypatch.setattr(load._Importer, "store", original)
+    report = import_tickets(path=path, batch=2)
+
+    assert (report.imported, report.skipped, len(report.batch_rates)) == (3, 4, 4)
+    assert Ticket.objects.count() == FollowUp.objects.count() == 7
+    assert len(set(Ticket.objects.values_list("reference", flat=True))) == 7
+    hits = search(query="onduleur", user=world.agent_a)
+    assert len(hits) == 7
+    documents = SearchDocument.objects.filter(kind="ticket").order_by("object_id")
+    bulk = list(documents.values(*DOCUMENT_FIELDS))
+    for ticket_id in Ticket.objects.values_list("pk", flat=True):
+        index_ticket(ticket_id)
+    assert list(documents.values(*DOCUMENT_FIELDS)) == bulk

@@ -53,8 +53,10 @@ class Lookups:
             for pk, name, level in Team.objects.values_list("pk", "name", "support_level")
         }
         self.categories: dict[str, int] = {}
+        self.category_names: dict[int, tuple[str, str]] = {}  # id -> (French, English), for the index
         for pk, name_fr, name_en in Category.objects.values_list("pk", "name_fr", "name_en"):
             self.categories[name_fr.lower()] = self.categories[name_en.lower()] = pk
+            self.category_names[pk] = (name_fr, name_en)
         self.created: dict[str, tuple[str, int]] = {}  # people to create: e-mail -> (name, organisation)
 
     def requester(self, email: str, name: str) -> tuple[int | None, int, tuple[str, str, int] | None]:
@@ -85,8 +87,15 @@ def _text(fields: dict[str, Any], name: str, *, required: bool = False, limit: i
     return value
 
 
-def _choice(fields: dict[str, Any], name: str, choices: list[str], default: str) -> str:
-    value = _text(fields, name) or default
+# The accepted values of each choice (plain strings, built once: rows are checked by the million).
+FOLLOWUP_KINDS, STATES, KINDS, CHANNELS, RESOLUTION_CODES = (
+    tuple(str(value) for value in choices.values)
+    for choices in (FollowUpKind, State, Kind, Channel, ResolutionCode)
+)
+
+
+def _choice(fields: dict[str, Any], name: str, choices: tuple[str, ...], default: str) -> str:
+    value = _text(fields, name) or str(default)
     if value not in choices:
         raise RowError(f"{name} must be one of {', '.join(choices)}")
     return value
@@ -126,7 +135,7 @@ def _followups(raw: Any, lookups: Lookups, created: dt.datetime) -> list[FollowU
             raise RowError("each follow-up must be an object")
         body = _text(item, "body", required=True)
         author = lookups.people.get(_text(item, "author_email").lower())
-        kind = _choice(item, "kind", list(FollowUpKind.values), FollowUpKind.REPLY)
+        kind = _choice(item, "kind", FOLLOWUP_KINDS, FollowUpKind.REPLY)
         rows.append(FollowUpRow(author and author[0], kind, body, _moment(item, "created_at") or created))
     return rows
 
@@ -141,7 +150,7 @@ def check_row(line: int, fields: dict[str, Any], lookups: Lookups) -> TicketRow:
         raise RowError(f"requester {email} does not belong to organisation {slug}")
     created = _moment(fields, "created_at", required=True)
     assert created is not None
-    state = _choice(fields, "state", list(State.values), State.NEW)
+    state = _choice(fields, "state", STATES, State.NEW)
     impact, urgency = _level(fields, "impact", 3), _level(fields, "urgency", 2)
     priority = int(fields.get("priority") or ITIL_MATRIX[(impact, urgency)])
     if priority not in range(1, 6):
@@ -161,8 +170,8 @@ def check_row(line: int, fields: dict[str, Any], lookups: Lookups) -> TicketRow:
         "description": _text(fields, "description"),
         "requester_id": requester_id,
         "organisation_id": organisation_id,
-        "kind": _choice(fields, "kind", list(Kind.values), Kind.INCIDENT),
-        "channel": _choice(fields, "channel", list(Channel.values), Channel.PORTAL),
+        "kind": _choice(fields, "kind", KINDS, Kind.INCIDENT),
+        "channel": _choice(fields, "channel", CHANNELS, Channel.PORTAL),
         "impact": impact,
         "urgency": urgency,
         "priority": priority,
@@ -176,9 +185,7 @@ def check_row(line: int, fields: dict[str, Any], lookups: Lookups) -> TicketRow:
         "assignee_id": lookups.staff(assignee_email) if assignee_email else None,
         "resolved_at": resolved_at,
         "closed_at": _moment(fields, "closed_at") or (resolved_at if state == State.CLOSED else None),
-        "resolution_code": _choice(
-            fields, "resolution_code", list(ResolutionCode.values), ResolutionCode.SOLVED
-        )
+        "resolution_code": _choice(fields, "resolution_code", RESOLUTION_CODES, ResolutionCode.SOLVED)
         if closed
         else "",
         "solution": _text(fields, "solution"),

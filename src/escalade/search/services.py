@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from django.db import transaction
 
 from escalade.search.backends import backend
-from escalade.search.documents import article_document
+from escalade.search.documents import Document, article_document
 from escalade.tickets.models import Ticket
 
 INDEX_BATCH = 2_000  # tickets per transaction: ids fit in IN lists, documents in one statement
@@ -54,6 +54,12 @@ def search_index_tickets(
         done += len(ids)
         progress(done)
     return written
+
+
+def search_write_documents(*, documents: Sequence[Document]) -> None:
+    """Write documents built by the caller (the importer builds its tickets' documents from the rows it
+    writes, with ``documents.build_ticket_document``, instead of reading them back)."""
+    backend().write_many(documents)
 
 
 def search_rebuild(*, progress: Callable[[int, int], None] = lambda _done, _total: None) -> int:
