@@ -168,10 +168,21 @@ def bench_api(tickets: int) -> dict[str, Any]:
             started = time.perf_counter()
             concurrent = list(pool.map(lambda _i: _post(url, key, body), range(800)))
             concurrent_rate = len(concurrent) / (time.perf_counter() - started)
+        batch = {"items": [body] * BATCH_SIZE}
+        _post(f"{url}/batch", key, batch)  # warm-up
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            started = time.perf_counter()
+            batches = list(pool.map(lambda _i: _post(f"{url}/batch", key, batch), range(BATCHES)))
+            batch_rate = len(batches) * BATCH_SIZE / (time.perf_counter() - started)
     return {
         "api_create_sequential": {"tickets_per_s": round(sequential_rate), **timed(sequential)},
         "api_create_8_clients": {"tickets_per_s": round(concurrent_rate), **timed(concurrent)},
+        # p50/p95: per batch request of BATCH_SIZE tickets.
+        "api_create_batch_8_clients": {"tickets_per_s": round(batch_rate), **timed(batches)},
     }
+
+
+BATCH_SIZE, BATCHES = 100, 80  # POST /api/tickets/batch: 8 clients, 8,000 tickets
 
 
 def bench_sweep() -> dict[str, Any]:

@@ -108,6 +108,17 @@ CASES: dict[str, Case] = {
         create_for,
         lambda s: {"title": "Écran", "requester_id": s.world.requester_a.pk},
     ),
+    "ticket_create_batch": Case(
+        "POST", "/api/tickets/batch", everyone(201), {"items": [{"title": "Écran"}, {"title": "Clavier"}]}
+    ),
+    "ticket_create_batch_for": Case(
+        "POST",
+        "/api/tickets/batch",
+        create_for,
+        lambda s: {
+            "items": [{"title": "Écran"}, {"title": "Clavier", "requester_id": s.world.requester_a.pk}]
+        },
+    ),
     "ticket_list": Case("GET", "/api/tickets", everyone(200)),
     "ticket_read": Case("GET", "/api/tickets/{ref}", on_ticket(200, VIEWERS)),
     "ticket_sla": Case("GET", "/api/tickets/{ref}/sla", on_ticket(200, VIEWERS)),

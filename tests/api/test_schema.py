@@ -10,6 +10,7 @@ pytestmark = pytest.mark.django_db
 PATHS = {
     "/api/me": {"get"},
     "/api/tickets": {"get", "post"},
+    "/api/tickets/batch": {"post"},
     "/api/tickets/{reference}": {"get", "patch"},
     "/api/tickets/{reference}/sla": {"get"},
     "/api/kb/articles": {"get"},

@@ -6,6 +6,7 @@ token, not found, forbidden) get the same shape.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, cast
@@ -30,6 +31,16 @@ INPUT_NAMES = {
     "requester": "requester_id", "watchers": "watcher_ids", "parent": "parent_id",
     "default_team": "default_team_id", "calendar": "calendar_id", "organisations": "organisation_ids",
 }  # fmt: skip
+
+
+def input_field(field: str | None) -> str | None:
+    """The input name of a domain field, also inside a batch's item (``items.3.category`` →
+    ``items.3.category_id``)."""
+    match = re.fullmatch(r"(items\.\d+\.)?(.*)", field or "")
+    if field is None or match is None:
+        return field
+    item, name = match.groups()
+    return f"{item or ''}{INPUT_NAMES.get(name, name)}"
 
 
 @contextmanager
@@ -74,7 +85,7 @@ def install(api: NinjaAPI) -> None:
         return api.create_response(request, body, status=status)
 
     def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
-        field = INPUT_NAMES.get(exc.field or "", exc.field)
+        field = input_field(exc.field)
         return respond(request, exc.http_status, error_body(exc.code, exc.message, field))
 
     def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from django.db.models import Model, Prefetch, Q, QuerySet, prefetch_related_objects
@@ -91,14 +92,21 @@ def ticket_detail(user: User, reference: str) -> Ticket:
     return ticket
 
 
+def tickets_created(tickets: list[Ticket]) -> list[Ticket]:
+    """Tickets the caller has just created, ready for output without reading them back (one query for
+    all their tags): they have no conversation, files or links yet, and their related objects are the
+    ones the service was given."""
+    prefetch_related_objects(tickets, Prefetch("tags", queryset=Tag.objects.only("name")))
+    for ticket in tickets:
+        ticket.visible_followups = []  # type: ignore[attr-defined]
+        ticket.visible_attachments = []  # type: ignore[attr-defined]
+        ticket.visible_links = []  # type: ignore[attr-defined]
+    return tickets
+
+
 def ticket_created(ticket: Ticket) -> Ticket:
-    """A ticket the caller has just created, ready for output without reading it back: it has no
-    conversation, files or links yet, and its related objects are the ones the service was given."""
-    prefetch_related_objects([ticket], Prefetch("tags", queryset=Tag.objects.only("name")))
-    ticket.visible_followups = []  # type: ignore[attr-defined]
-    ticket.visible_attachments = []  # type: ignore[attr-defined]
-    ticket.visible_links = []  # type: ignore[attr-defined]
-    return ticket
+    """One ticket the caller has just created (see :func:`tickets_created`)."""
+    return tickets_created([ticket])[0]
 
 
 def ticket_list(user: User, filters: TicketListIn) -> QuerySet[Ticket]:
@@ -125,10 +133,7 @@ def ticket_list(user: User, filters: TicketListIn) -> QuerySet[Ticket]:
 
 
 def _lookup[M: Model](queryset: QuerySet[M], pk: int, field: str) -> M:
-    found = queryset.filter(pk=pk).first()
-    if found is None:
-        raise ValidationFailed(_("Unknown or not visible to you."), field=field)
-    return found
+    return known_or_invalid(visible_by_pk(queryset, [pk]), pk, field=field)
 
 
 def person_for(user: User, pk: int, *, field: str) -> User:
@@ -144,8 +149,26 @@ def category_for(user: User, pk: int, *, field: str) -> Category:
     return _lookup(authz.categories_visible_to(user), pk, field)
 
 
+def sites_visible_to(user: User) -> QuerySet[Site]:
+    return Site.objects.filter(organisation__in=authz.organisations_visible_to(user))
+
+
 def site_for(user: User, pk: int, *, field: str) -> Site:
-    return _lookup(Site.objects.filter(organisation__in=authz.organisations_visible_to(user)), pk, field)
+    return _lookup(sites_visible_to(user), pk, field)
+
+
+def visible_by_pk[M: Model](queryset: QuerySet[M], pks: Iterable[int | None]) -> dict[int, M]:
+    """The objects ``pks`` (None skipped) of a scoped queryset, by pk, in one query (none if no pk);
+    an unknown or invisible one is simply missing."""
+    wanted = {pk for pk in pks if pk is not None}
+    return {obj.pk: obj for obj in queryset.filter(pk__in=wanted)} if wanted else {}
+
+
+def known_or_invalid[M: Model](found: Mapping[int, M], pk: int, *, field: str) -> M:
+    """``found[pk]`` (see :func:`visible_by_pk`), or the input error an unknown object gives."""
+    if pk not in found:
+        raise ValidationFailed(_("Unknown or not visible to you."), field=field)
+    return found[pk]
 
 
 def followup_for(user: User, ticket: Ticket, pk: int, *, field: str) -> FollowUp:

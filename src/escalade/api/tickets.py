@@ -6,9 +6,11 @@ what the caller may do → 403), and returns the ticket as the caller may see it
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Model
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router
@@ -18,7 +20,10 @@ from escalade.api import queries
 from escalade.api.auth import actor_of, caller
 from escalade.api.pagination import ticket_page
 from escalade.api.schemas.tickets import (
+    BATCH_LIMIT,
     SlaClockOut,
+    TicketBatchIn,
+    TicketBatchOut,
     TicketCreateIn,
     TicketEscalateIn,
     TicketHandBackIn,
@@ -34,6 +39,7 @@ from escalade.core.errors import PermissionDeniedError, ValidationFailed
 from escalade.sla.selectors import sla_timeline
 from escalade.tickets import services
 from escalade.tickets.models import Ticket
+from escalade.tickets.services import TicketRequest
 
 router = Router(tags=["tickets"])
 
@@ -42,36 +48,70 @@ def _out(request: HttpRequest, ticket: Ticket) -> Ticket:
     return queries.ticket_detail(caller(request), ticket.reference)
 
 
+def _ticket_requests(
+    request: HttpRequest, payloads: Sequence[TicketCreateIn], *, field: Callable[[int, str], str]
+) -> list[TicketRequest]:
+    """The service's requests for ``payloads``, as the caller may make them: someone else as the
+    requester only for provider staff, and only people, categories and sites the caller sees (three
+    queries at most, whatever the number of payloads). ``field(index, name)`` names an input in errors."""
+    user = caller(request)
+    for index, payload in enumerate(payloads):
+        if payload.requester_id not in (None, user.pk) and not authz.is_provider_staff(user):
+            raise PermissionDeniedError(
+                _("Only provider staff may log a ticket for someone else."),
+                field=field(index, "requester_id"),
+            )
+    others = [None if payload.requester_id == user.pk else payload.requester_id for payload in payloads]
+    people = queries.visible_by_pk(authz.people_visible_to(user), others)
+    categories = queries.visible_by_pk(authz.categories_visible_to(user), [p.category_id for p in payloads])
+    sites = queries.visible_by_pk(queries.sites_visible_to(user), [p.site_id for p in payloads])
+
+    def known[M: Model](found: Mapping[int, M], pk: int | None, index: int, name: str) -> M | None:
+        return None if pk is None else queries.known_or_invalid(found, pk, field=field(index, name))
+
+    return [
+        TicketRequest(
+            requester=known(people, others[index], index, "requester_id") or user,
+            title=payload.title,
+            description=payload.description,
+            kind=payload.kind,
+            category=known(categories, payload.category_id, index, "category_id"),
+            channel=payload.channel,
+            impact=payload.impact,
+            urgency=payload.urgency,
+            priority=payload.priority,
+            priority_reason=payload.priority_reason,
+            site=known(sites, payload.site_id, index, "site_id"),
+            tags=payload.tags,
+            custom_fields=payload.custom_fields,
+        )
+        for index, payload in enumerate(payloads)
+    ]
+
+
 @router.post("/tickets", response={201: TicketOut}, summary="Log a ticket")
 def ticket_create(request: HttpRequest, payload: TicketCreateIn) -> Ticket:
-    user = caller(request)
-    requester = user
-    if payload.requester_id is not None and payload.requester_id != user.pk:
-        if not authz.is_provider_staff(user):
-            raise PermissionDeniedError(_("Only provider staff may log a ticket for someone else."))
-        requester = queries.person_for(user, payload.requester_id, field="requester_id")
-    category = site = None
-    if payload.category_id is not None:
-        category = queries.category_for(user, payload.category_id, field="category_id")
-    if payload.site_id is not None:
-        site = queries.site_for(user, payload.site_id, field="site_id")
-    ticket = services.ticket_create(
-        actor=actor_of(request),
-        requester=requester,
-        title=payload.title,
-        description=payload.description,
-        kind=payload.kind,
-        category=category,
-        channel=payload.channel,
-        impact=payload.impact,
-        urgency=payload.urgency,
-        priority=payload.priority,
-        priority_reason=payload.priority_reason,
-        site=site,
-        tags=payload.tags,
-        custom_fields=payload.custom_fields,
-    )
+    [item] = _ticket_requests(request, [payload], field=lambda _index, name: name)
+    ticket = services.ticket_create(actor=actor_of(request), **vars(item))
     return queries.ticket_created(ticket)
+
+
+@router.post(
+    "/tickets/batch",
+    response={201: TicketBatchOut},
+    summary="Log up to 100 tickets at once",
+    description=(
+        "For integrations that log tickets in bulk (monitoring, migrations). Each item is what "
+        "`POST /api/tickets` takes, under the same rules; the tickets are logged in order, exactly as "
+        f"that many single calls would log them, but in one transaction: 1 to {BATCH_LIMIT} items, all "
+        "logged or none. An error names the item, e.g. `items.3.category_id`. The answer lists the "
+        "created tickets in the order of the items."
+    ),
+)
+def ticket_create_batch(request: HttpRequest, payload: TicketBatchIn) -> dict[str, list[Ticket]]:
+    items = _ticket_requests(request, payload.items, field=lambda index, name: f"items.{index}.{name}")
+    tickets = services.ticket_create_many(actor=actor_of(request), requests=items)
+    return {"items": queries.tickets_created(tickets)}
 
 
 @router.get("/tickets", response=TicketListOut, summary="List tickets (keyset pages)")

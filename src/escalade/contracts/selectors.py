@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -41,24 +43,33 @@ def _in_support_hours(contract: Contract, moment: datetime) -> bool:
     return next_working_instant(calendar=calendar, moment=moment) == moment
 
 
-def contract_match(
-    *, organisation: Organisation, category: Category | None, at: datetime | None = None
-) -> ContractMatch:
-    """Match a new request to the organisation's contracts (checked in this order: validity, scope, hours).
-
-    A request is always accepted; when it falls outside validity, scope or support hours it is marked
-    out of contract with the reason, under the contract that would otherwise apply.
-    """
-    moment = at or timezone.now()
-    today = timezone.localdate(moment)
-    contracts = list(
-        Contract.objects.filter(organisation=organisation, is_active=True)
+def contracts_by_organisation(*, organisation_ids: Iterable[int]) -> dict[int, list[Contract]]:
+    """The active contracts of some organisations, newest first, with their support calendar, SLA
+    policy and covered categories (two queries whatever the number of organisations)."""
+    contracts = (
+        Contract.objects.filter(organisation_id__in=set(organisation_ids), is_active=True)
         .select_related("support_calendar", "sla_policy")
         .prefetch_related(Prefetch("categories", queryset=Category.objects.only("pk")))
         .order_by("-starts_on", "-pk")
     )
+    found: dict[int, list[Contract]] = defaultdict(list)
+    for contract in contracts:
+        found[contract.organisation_id].append(contract)
+    return dict(found)
+
+
+def contract_choose(
+    *, contracts: Sequence[Contract], category: Category | None, at: datetime
+) -> ContractMatch:
+    """Match a request to ``contracts`` (one organisation's active ones, newest first), checked in this
+    order: validity, scope, hours. Reads nothing but the contracts given (and the cached calendars).
+
+    A request is always accepted; when it falls outside validity, scope or support hours it is marked
+    out of contract with the reason, under the contract that would otherwise apply.
+    """
     if not contracts:
         return ContractMatch(contract=None)
+    today = timezone.localdate(at)
     valid = [c for c in contracts if c.starts_on <= today and (c.ends_on is None or c.ends_on >= today)]
     if not valid:
         return ContractMatch(contract=contracts[0], out_of_contract_reason=OutOfContract.VALIDITY)
@@ -66,6 +77,14 @@ def contract_match(
     if not covering:
         return ContractMatch(contract=valid[0], out_of_contract_reason=OutOfContract.CATEGORY)
     contract = covering[0]
-    if not _in_support_hours(contract, moment):
+    if not _in_support_hours(contract, at):
         return ContractMatch(contract=contract, out_of_contract_reason=OutOfContract.HOURS)
     return ContractMatch(contract=contract)
+
+
+def contract_match(
+    *, organisation: Organisation, category: Category | None, at: datetime | None = None
+) -> ContractMatch:
+    """Match a new request to the organisation's contracts (see :func:`contract_choose`)."""
+    contracts = contracts_by_organisation(organisation_ids=[organisation.pk]).get(organisation.pk, [])
+    return contract_choose(contracts=contracts, category=category, at=at or timezone.now())

@@ -88,7 +88,7 @@ def fields_assign(instance: models.Model, *, values: Mapping[str, Any], allowed:
         setattr(instance, name, value)
 
 
-def event_record(
+def event_build(
     *,
     actor: Actor,
     obj: models.Model,
@@ -97,8 +97,9 @@ def event_record(
     data: Mapping[str, JSONValue] | None = None,
     organisation_id: int | None = None,
 ) -> Event:
-    """Append one event about ``obj`` to the log, inside the caller's transaction."""
-    return Event.objects.create(
+    """One event about ``obj``, not yet saved: :func:`event_record` saves one, callers writing many
+    events at once save them with ``Event.objects.bulk_create``."""
+    return Event(
         occurred_at=timezone.now(),  # read at call time, so a frozen clock (demo, import, tests) applies
         actor_kind=actor.kind,
         actor=actor.user,
@@ -112,6 +113,23 @@ def event_record(
         changes=dict(changes or {}),
         data=dict(data or {}),
     )
+
+
+def event_record(
+    *,
+    actor: Actor,
+    obj: models.Model,
+    action: str,
+    changes: Mapping[str, dict[str, JSONValue]] | None = None,
+    data: Mapping[str, JSONValue] | None = None,
+    organisation_id: int | None = None,
+) -> Event:
+    """Append one event about ``obj`` to the log, inside the caller's transaction."""
+    event = event_build(
+        actor=actor, obj=obj, action=action, changes=changes, data=data, organisation_id=organisation_id
+    )
+    event.save(force_insert=True)
+    return event
 
 
 def worker_name() -> str:

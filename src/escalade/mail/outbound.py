@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -71,6 +71,17 @@ def mail_on_ticket_event(*, event: Event, ticket: Ticket) -> list[OutboundMail]:
     addresses known to bounce are not mailed. Here the recipients are chosen and one row per mail is
     written (one insert for the event); the worker composes and sends them (:func:`outbound_send`).
     """
+    return mail_on_ticket_events(pairs=[(event, ticket)])
+
+
+def mail_on_ticket_events(*, pairs: Sequence[tuple[Event, Ticket]]) -> list[OutboundMail]:
+    """:func:`mail_on_ticket_event` for many events (bulk creation): the same mails, one insert."""
+    return _queue(
+        [(kind, person, ticket, event) for event, ticket in pairs for kind, person in _wanted(event, ticket)]
+    )
+
+
+def _wanted(event: Event, ticket: Ticket) -> list[tuple[str, User]]:
     wanted: list[tuple[str, User]] = []
     for kind, people in _plan(event, ticket):
         seen: set[int] = set()
@@ -80,7 +91,7 @@ def mail_on_ticket_event(*, event: Event, ticket: Ticket) -> list[OutboundMail]:
                 continue
             seen.add(person.pk)
             wanted.append((kind, person))
-    return _queue(wanted, ticket=ticket, event=event)
+    return wanted
 
 
 def _domain() -> str:
@@ -110,8 +121,9 @@ def render(kind: str, *, language: str, context: dict[str, object], time_zone: s
     return " ".join(subject.split()), body.strip() + "\n"
 
 
-def _queue(wanted: list[tuple[str, User]], *, ticket: Ticket, event: Event | None) -> list[OutboundMail]:
-    """Write one mail per ``(kind, recipient)`` (one insert) and send each from the worker after commit.
+def _queue(wanted: Sequence[tuple[str, User, Ticket, Event | None]]) -> list[OutboundMail]:
+    """Write one mail per ``(kind, recipient, ticket, event)`` (one insert) and send each from the
+    worker after commit.
 
     Everything else is done by the worker, once the transaction has committed: composing the text,
     checking that the address does not bounce, the Reply-To address and the threading headers (by then
@@ -126,7 +138,7 @@ def _queue(wanted: list[tuple[str, User]], *, ticket: Ticket, event: Event | Non
             language=person.language if person.language in {"fr", "en"} else settings.LANGUAGE_CODE,
             message_id=f"<esc.{ticket.pk}.{secrets.token_hex(8)}@{domain}>",
         )
-        for kind, person in wanted
+        for kind, person, ticket, event in wanted
     )  # fmt: skip
     from escalade.mail.tasks import send_mail  # noqa: PLC0415 - tasks import this module
 
@@ -137,7 +149,7 @@ def _queue(wanted: list[tuple[str, User]], *, ticket: Ticket, event: Event | Non
 
 def outbound_queue(*, kind: str, ticket: Ticket, recipient: User, event: Event | None = None) -> OutboundMail:
     """Queue one mail to ``recipient``; the worker composes and sends it once the transaction commits."""
-    [mail] = _queue([(kind, recipient)], ticket=ticket, event=event)
+    [mail] = _queue([(kind, recipient, ticket, event)])
     return mail
 
 

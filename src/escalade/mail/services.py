@@ -15,11 +15,11 @@ from escalade.core.services import event_record
 from escalade.mail.imap import PollReport, mailbox_poll
 from escalade.mail.ingest import IngestOutcome, mail_ingest
 from escalade.mail.models import Quarantine, QuarantineStatus
-from escalade.mail.outbound import mail_on_ticket_event, outbound_queue, outbound_send
+from escalade.mail.outbound import mail_on_ticket_event, mail_on_ticket_events, outbound_queue, outbound_send
 
 __all__ = [
-    "IngestOutcome", "PollReport", "mail_ingest", "mail_on_ticket_event", "mailbox_poll", "outbound_queue",
-    "outbound_send", "quarantine_discard", "quarantine_retry",
+    "IngestOutcome", "PollReport", "mail_ingest", "mail_on_ticket_event", "mail_on_ticket_events",
+    "mailbox_poll", "outbound_queue", "outbound_send", "quarantine_discard", "quarantine_retry",
 ]  # fmt: skip
 
 OPEN_STATUSES = frozenset({QuarantineStatus.PENDING, QuarantineStatus.IGNORED})

@@ -43,6 +43,15 @@ class TicketCreateIn(Schema):
     custom_fields: dict[str, Any] = Field(default_factory=dict)
 
 
+BATCH_LIMIT = 100  # items per POST /api/tickets/batch: one transaction stays short
+
+
+class TicketBatchIn(Schema):
+    """Several new tickets, logged in order in one transaction (all or none)."""
+
+    items: list[TicketCreateIn] = Field(..., min_length=1, max_length=BATCH_LIMIT)
+
+
 class TicketListIn(Schema):
     """Filters (combined with AND), sort and keyset page of the ticket list."""
 
@@ -313,3 +322,9 @@ class TicketOut(TicketSummaryOut):
     @staticmethod
     def resolve_links(obj: Ticket) -> list[Any]:
         return list(getattr(obj, "visible_links", []))
+
+
+class TicketBatchOut(Schema):
+    """The tickets logged by a batch, in the order of its items."""
+
+    items: list[TicketOut]
