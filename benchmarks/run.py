@@ -245,6 +245,10 @@ def bench_memory(tickets: int) -> dict[str, Any]:
 
 
 def _page_times(client: Any, paths: list[str], repeat: int = 3) -> list[float]:
+    """Server times of ``paths``, ``repeat`` rounds after one warm-up round that is not counted (a
+    process's first request of a page loads and compiles its templates once)."""
+    for path in paths:
+        client.get(path)
     samples = []
     for _ in range(repeat):
         for path in paths:
@@ -284,7 +288,7 @@ def bench_pages(_tickets: int) -> dict[str, Any]:
         .values_list("reference", flat=True)[:30]
     )
     results = {
-        "queue_page": timed(_page_times(staff, queues, repeat=6)),
+        "queue_page": timed(_page_times(staff, queues, repeat=10)),
         # The counters the queue page loads right after it (their own htmx request).
         "queue_counters": timed(_page_times(staff, ["/desk/counters/?queue=team"], repeat=20)),
         "ticket_page": timed(_page_times(staff, [f"/desk/t/{ref}/" for ref in open_refs])),

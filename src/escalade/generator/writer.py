@@ -81,8 +81,15 @@ class BulkWriter:
             for field, prepare in zip(self.fields, self.preparers, strict=True)
         )
 
+    def prepare(self, rows: Iterable[Mapping[str, Any]]) -> list[tuple[Any, ...]]:
+        """``rows`` as the database stores them (what :meth:`write_rows` takes)."""
+        return [self._row(values) for values in rows]
+
     def write(self, rows: Iterable[Mapping[str, Any]]) -> int:
-        prepared = [self._row(values) for values in rows]
+        return self.write_rows(self.prepare(rows))
+
+    def write_rows(self, prepared: list[tuple[Any, ...]]) -> int:
+        """Write rows made by :meth:`prepare` (one ``COPY`` on PostgreSQL)."""
         if not prepared:
             return 0
         quoted = ", ".join(connection.ops.quote_name(column) for column in self.columns)

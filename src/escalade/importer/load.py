@@ -33,8 +33,9 @@ from escalade.core.models import Event
 from escalade.generator.writer import BulkWriter
 from escalade.importer.formats import SourceRow, read_rows
 from escalade.importer.rows import Lookups, RowError, TicketRow, check_row
+from escalade.search.backends.base import PreparedDocuments
 from escalade.search.documents import Document, TicketFacts, build_ticket_document
-from escalade.search.services import search_write_documents
+from escalade.search.services import search_prepare_documents, search_write_documents
 from escalade.sla.models import SlaPolicy
 from escalade.sla.services import sla_refresh
 from escalade.tickets.choices import OPEN_STATES
@@ -61,14 +62,15 @@ class ImportReport:
 
 @dataclass
 class _Batch:
-    """A batch ready to be written: the rows of each table, ids included, and the search documents."""
+    """A batch ready to be written: the rows of each table as the database stores them (ids
+    included), tags, and the search documents, all prepared beforehand (the Python work)."""
 
     rows_read: int  # lines of the file it came from, rejected ones included (for the rate)
-    tickets: list[dict[str, Any]]
-    followups: list[dict[str, Any]]
-    events: list[dict[str, Any]]
+    tickets: list[tuple[Any, ...]]
+    followups: list[tuple[Any, ...]]
+    events: list[tuple[Any, ...]]
     tags: list[tuple[int, int]]
-    documents: list[Document]
+    documents: PreparedDocuments
     last_references: dict[int, int] = field(default_factory=dict)  # year -> last number handed out
     open_ids: list[int] = field(default_factory=list)  # their SLA clocks start when they are written
 
@@ -151,20 +153,22 @@ class _Importer:
 
     def prepare(self, rows: list[TicketRow], *, rows_read: int) -> _Batch:
         """The rows to write for ``rows`` (ids and references handed out here) and their documents."""
-        batch = _Batch(rows_read, [], [], [], [], [])
+        tickets, followups, events, tags, documents = [], [], [], [], []
+        last_references: dict[int, int] = {}
+        open_ids: list[int] = []
         for row in rows:
             values = dict(row.values)
             if values["requester_id"] is None:
                 values["requester_id"] = self.lookups.people[row.new_requester[0]][0]  # type: ignore[index]
             values["id"] = self.tickets.next_id()
             values["reference"], year = self.reference(values["created_at"])
-            batch.last_references[year] = self.sequences[year]
+            last_references[year] = self.sequences[year]
             values["contract_id"], values["sla_policy_id"] = self.contract_of(values["organisation_id"])
-            batch.tickets.append(values)
+            tickets.append(values)
             if values["state"] in OPEN_STATES:
-                batch.open_ids.append(values["id"])
-            batch.events.append(self._event(values))
-            batch.followups += [
+                open_ids.append(values["id"])
+            events.append(self._event(values))
+            followups += [
                 {
                     "id": self.followups.next_id(),
                     "ticket_id": values["id"],
@@ -176,9 +180,18 @@ class _Importer:
                 }
                 for f in row.followups
             ]
-            batch.tags += [(values["id"], self._tag(name)) for name in row.tags]
-            batch.documents.append(self._document(values, row))
-        return batch
+            tags += [(values["id"], self._tag(name)) for name in row.tags]
+            documents.append(self._document(values, row))
+        return _Batch(
+            rows_read=rows_read,
+            tickets=self.tickets.prepare(tickets),
+            followups=self.followups.prepare(followups),
+            events=self.events.prepare(events),
+            tags=tags,
+            documents=search_prepare_documents(documents=documents),
+            last_references=last_references,
+            open_ids=open_ids,
+        )
 
     def store(self, batch: _Batch) -> None:
         """Write ``batch`` in one transaction, complete: tickets, follow-ups, events, tags, search
@@ -186,12 +199,12 @@ class _Importer:
         An import stopped after any batch leaves a consistent database (a ticket is never imported
         without its document or its clock), and a resumed one never writes a ticket twice."""
         with transaction.atomic():
-            self.tickets.write(batch.tickets)
-            self.followups.write(batch.followups)
-            self.events.write(batch.events)
+            self.tickets.write_rows(batch.tickets)
+            self.followups.write_rows(batch.followups)
+            self.events.write_rows(batch.events)
             through = Ticket.tags.through
             through.objects.bulk_create(through(ticket_id=ticket, tag_id=tag) for ticket, tag in batch.tags)
-            search_write_documents(documents=batch.documents)
+            search_write_documents(prepared=batch.documents)
             for writer in (self.tickets, self.followups, self.events):
                 writer.sync_sequence()
             for year, number in batch.last_references.items():

@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from django.db import transaction
 
 from escalade.search.backends import backend
+from escalade.search.backends.base import PreparedDocuments, prepare_documents
 from escalade.search.documents import Document, article_document
 from escalade.tickets.models import Ticket
 
@@ -56,10 +57,17 @@ def search_index_tickets(
     return written
 
 
-def search_write_documents(*, documents: Sequence[Document]) -> None:
-    """Write documents built by the caller (the importer builds its tickets' documents from the rows it
-    writes, with ``documents.build_ticket_document``, instead of reading them back)."""
-    backend().write_many(documents)
+def search_prepare_documents(*, documents: Sequence[Document]) -> PreparedDocuments:
+    """The Python part of writing ``documents`` (rows and vocabulary), for :func:`search_write_documents`.
+
+    The importer builds its tickets' documents from the rows it writes (``documents.build_ticket_document``)
+    instead of reading them back, and prepares them while its previous batch is being written."""
+    return prepare_documents(documents)
+
+
+def search_write_documents(*, prepared: PreparedDocuments) -> None:
+    """Write documents made ready by :func:`search_prepare_documents` (upsert by kind and id)."""
+    backend().write_prepared(prepared)
 
 
 def search_rebuild(*, progress: Callable[[int, int], None] = lambda _done, _total: None) -> int:

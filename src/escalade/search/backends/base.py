@@ -146,16 +146,18 @@ class SearchBackend(ABC):
             self.write_many(documents)
         return len(documents)
 
-    @transaction.atomic
     def write_many(self, documents: Sequence[Document]) -> None:
         """Write many documents in a few statements; the same rows, audiences and vocabulary as
         :meth:`write` for each of them."""
+        self.write_prepared(prepare_documents(documents))
+
+    @transaction.atomic
+    def write_prepared(self, prepared: PreparedDocuments) -> None:
+        """Write documents made ready by :func:`prepare_documents` (possibly in another thread)."""
+        documents = prepared.documents
         if not documents:
             return
-        now = timezone.now()
-        fields = column_fields()
-        rows = [_prepared(document, now, fields) for document in documents]
-        self.upsert(rows)
+        self.upsert(prepared.rows)
         chosen = [document for document in documents if document.kind != DocumentKind.TICKET]
         if chosen:  # tickets have no audience: their readers follow from organisation and requester
             ids = {
@@ -167,7 +169,7 @@ class SearchBackend(ABC):
             }
             for document in chosen:
                 _sync_audience(ids[document.kind, document.object_id], document.audience)
-        _add_vocabulary(set().union(*(vocabulary(document) for document in documents)))
+        _add_vocabulary(prepared.terms)
 
     def clear(self) -> None:
         """Empty the index (documents, audiences, vocabulary), at once."""
@@ -255,6 +257,27 @@ COLUMNS = (
 )  # fmt: skip
 UNIQUE = ("kind", "object_id")
 PREPARED = {"created_at", "indexed_at"}  # the others are strings and integers, stored as they are
+
+
+@dataclass(frozen=True)
+class PreparedDocuments:
+    """Documents with their rows (``COLUMNS`` order, prepared for the database) and vocabulary: the
+    Python part of writing them, done before the write (the importer does it while the previous batch
+    is being written)."""
+
+    documents: Sequence[Document]
+    rows: list[tuple[Any, ...]]
+    terms: set[str]
+
+
+def prepare_documents(documents: Sequence[Document]) -> PreparedDocuments:
+    now = timezone.now()
+    fields = column_fields()
+    return PreparedDocuments(
+        documents=documents,
+        rows=[_prepared(document, now, fields) for document in documents],
+        terms=set().union(*(vocabulary(document) for document in documents)),
+    )
 
 
 def vocabulary(document: Document) -> set[str]:
