@@ -218,10 +218,18 @@ class TicketPage:
 
 
 def ticket_for_page(*, user: User, reference: str) -> Ticket | None:
+    # Five joins, and small primary-key reads for the rest: planning a ten-table join costs PostgreSQL
+    # more (~5 ms) than running it.
     return (
         authz.tickets_visible_to(user)
-        .select_related(*LIST_RELATED, "contract", "sla_policy", "merged_into", "requester__site")
-        .prefetch_related(Prefetch("tags", queryset=Tag.objects.only("name")))
+        .select_related(*LIST_RELATED)
+        .prefetch_related(
+            "contract",
+            "sla_policy",
+            "merged_into",
+            "requester__site",
+            Prefetch("tags", queryset=Tag.objects.only("name")),
+        )
         .filter(reference=reference)
         .first()
     )
