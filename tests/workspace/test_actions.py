@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from escalade.core.actors import Actor
 from escalade.tickets import services
@@ -225,3 +227,15 @@ def test_filters_narrow_the_queue(world, make_ticket):
     assert keys(assignee="none") == {"Imprimante"}
     assert keys(q=vpn.reference) == {"VPN en panne"}
     assert keys(organisation=str(world.client_b.pk)) == set()
+
+
+def test_capped_counters_do_not_ask_for_an_order(world, make_ticket):
+    """An ordered capped count lets PostgreSQL walk the whole table backwards by id looking for the few
+    tickets of a small queue (0.6 s at a million tickets): the counts must not carry an ORDER BY."""
+    make_ticket(title="T")
+    with CaptureQueriesContext(connection) as captured:
+        selectors.queue_counters(user=world.agent_a)
+
+    counts = [query["sql"] for query in captured.captured_queries if "COUNT(" in query["sql"].upper()]
+    assert len(counts) == len(selectors.QUEUES)
+    assert not [sql for sql in counts if "ORDER BY" in sql.upper()]
