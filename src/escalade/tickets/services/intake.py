@@ -381,7 +381,7 @@ def tag_names(names: Iterable[str]) -> list[str]:
 
 def tag_objects(names: Iterable[str]) -> list[Tag]:
     """Tags by name (cleaned by :func:`tag_names`), created on first use."""
-    return [Tag.objects.get_or_create(name=name)[0] for name in tag_names(names)]
+    return list(tags_by_name(tag_names(names)).values())
 
 
 def tags_by_name(names: Iterable[str]) -> dict[str, Tag]:
