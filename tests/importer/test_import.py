@@ -242,3 +242,10 @@ def test_batches_written_in_the_background_are_complete_and_resumable_after_a_fa
     for ticket_id in Ticket.objects.values_list("pk", flat=True):
         index_ticket(ticket_id)
     assert list(documents.values(*DOCUMENT_FIELDS)) == bulk
+
+
+def test_a_tag_repeated_in_a_row_is_stored_once(world, tmp_path):
+    report = import_tickets(path=_jsonl(tmp_path, [_ticket("T-1", tags=["VPN", "vpn", " vpn "])]))
+
+    assert report.imported == 1
+    assert [tag.name for tag in Ticket.objects.get().tags.all()] == ["vpn"]

@@ -197,7 +197,7 @@ def check_row(line: int, fields: dict[str, Any], lookups: Lookups) -> TicketRow:
         line,
         external_id,
         values,
-        [str(tag).strip().lower()[:60] for tag in tags if str(tag).strip()],
+        list(dict.fromkeys(str(tag).strip().lower()[:60] for tag in tags if str(tag).strip())),
         _followups(fields.get("followups"), lookups, created),
         new,
     )
