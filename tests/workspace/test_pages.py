@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from escalade.core.models import Event
 from escalade.tickets.models import Ticket
 from escalade.workspace.models import Macro, SavedView
+from escalade.workspace.selectors import TicketFilters, queue_tickets
 from tests.accounts.factories import TeamFactory, TeamMembershipFactory
 
 pytestmark = pytest.mark.django_db
@@ -207,3 +208,16 @@ def test_a_ticket_is_found_by_its_page(client, world, ticket):
 
     assert ticket.reference in page
     assert Ticket.objects.count() == 1
+
+
+def test_at_risk_holds_warned_deadlines_not_yet_breached(world, make_ticket):
+    warned, first_warned, answered, breached, _calm = (make_ticket(title=str(n)) for n in range(5))
+    Ticket.objects.filter(pk=warned.pk).update(resolution_warned_at=NOW)
+    Ticket.objects.filter(pk=first_warned.pk).update(first_response_warned_at=NOW)
+    Ticket.objects.filter(pk=answered.pk).update(first_response_warned_at=NOW, first_responded_at=NOW)
+    Ticket.objects.filter(pk=breached.pk).update(resolution_warned_at=NOW, resolution_breached_at=NOW)
+    at_risk = queue_tickets(user=world.agent_a, queue="at_risk", filters=TicketFilters())
+
+    assert set(at_risk.values_list("pk", flat=True)) == {warned.pk, first_warned.pk}
+    Ticket.objects.filter(pk=warned.pk).update(state="resolved")
+    assert set(at_risk.values_list("pk", flat=True)) == {first_warned.pk}

@@ -22,7 +22,7 @@ from escalade.contracts.models import Contract
 from escalade.sla.clock import ClockState
 from escalade.sla.selectors import sla_timeline
 from escalade.tickets.choices import OPEN_STATES, PENDING_STATES
-from escalade.tickets.models import BREACHED, Attachment, Tag, Ticket, TicketLink
+from escalade.tickets.models import AT_RISK, BREACHED, Attachment, Tag, Ticket, TicketLink
 from escalade.tickets.selectors import TimelineRow, attachments_visible, timeline_rows
 from escalade.workspace.models import Macro, PhoneCall, SavedView
 
@@ -47,16 +47,13 @@ def _my_teams(user: User) -> Q:
 
 _OPEN = Q(state__in=OPEN_STATES)
 _BREACHED = BREACHED
-_WARNED = Q(resolution_warned_at__isnull=False) | Q(
-    first_response_warned_at__isnull=False, first_responded_at__isnull=True
-)
 QUEUES: dict[str, Queue] = {
     queue.key: queue
     for queue in (
         Queue("mine", _("My tickets"), lambda user: _OPEN & Q(assignee=user)),
         Queue("team", _("My teams"), lambda user: _OPEN & _my_teams(user)),
         Queue("unassigned", _("Unassigned"), lambda user: _OPEN & Q(assignee__isnull=True)),
-        Queue("at_risk", _("At risk"), lambda user: _OPEN & _WARNED & ~_BREACHED),
+        Queue("at_risk", _("At risk"), lambda user: _OPEN & AT_RISK),
         Queue("breached", _("Breached"), lambda user: _OPEN & _BREACHED),
         Queue("pending", _("Pending"), lambda user: Q(state__in=PENDING_STATES)),
         Queue("out_of_contract", _("Out of contract"), lambda user: _OPEN & Q(is_out_of_contract=True)),
