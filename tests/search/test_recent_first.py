@@ -80,3 +80,22 @@ def test_the_window_is_the_readers_own(world, history, make_ticket):
     assert keys(search(query="zeppelin", user=world.requester_b)) == [other.reference]
     assert other.reference not in keys(search(query="zeppelin", user=world.agent_a, limit=50))
     assert set(keys(search(query="zeppelin", user=world.requester_a))) == {t.reference for t in history[-3:]}
+
+
+def test_a_burst_of_new_tickets_does_not_send_a_frequent_word_to_the_gin_indexes(
+    world, history, make_ticket, monkeypatch
+):
+    burst = [
+        make_ticket(title="Alerte supervision", moment=TUESDAY_10H + dt.timedelta(days=20, minutes=n))
+        for n in range(3)
+    ]
+    search_index_tickets(ticket_ids=[ticket.pk for ticket in burst])  # the whole window: no zeppelin
+    monkeypatch.setattr(postgres, "INDEXABLE", 0)  # the index's statistics call every word frequent
+    monkeypatch.setattr(postgres, "DEEPER", 6)  # the burst and the newest zeppelins
+
+    hits = keys(search(query="zeppelin", user=world.agent_a, limit=50))
+
+    assert history[-1].reference in hits  # found behind the burst, newest first
+    assert history[0].reference not in hits  # beyond the slice: a frequent word is not looked for there
+    monkeypatch.setattr(postgres, "INDEXABLE", 50_000)  # rare in the whole index: the GIN indexes
+    assert keys(search(query="carburateur", user=world.agent_a)) == [history[0].reference]

@@ -4,6 +4,7 @@ vocabulary."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -62,9 +63,18 @@ def tsquery(parsed: ParsedQuery, *, private: bool, every: bool = False) -> str:
 #    checked on the rows found), behind a materialised CTE so that the planner cannot turn it into a
 #    backward scan of the whole table; the POOL most recent matches are ranked. The same with any term
 #    when every term is rare and there are still too few.
+# 3. The window can misjudge a term: after a burst of identical tickets (a monitoring storm, an
+#    integration), the newest 2,000 hold none of "mot de passe", which then looks rare, while the GIN
+#    indexes hold it for a third of the index, and reading all of its matches would read most of the
+#    table. So a term the window finds rare goes to the GIN indexes only if PostgreSQL's statistics of
+#    the whole index (``most_common_elems``, through the planner's estimate) agree; a term they find
+#    frequent is looked for only in the DEEPER newest tickets of the scope, read in order (bounded).
 # Other documents (articles: a few hundred) are ranked all together.
 WINDOW = 2_000
-RARE = WINDOW // 50  # at most this many matches in the window: rare enough for the GIN indexes
+RARE = WINDOW // 50  # at most this many matches in the window: rare enough for the GIN indexes...
+INDEXABLE = 50_000  # ...if the whole index holds at most about this many documents matching it
+DEEPER = 20_000
+EARLIEST = dt.datetime(1, 1, 1, tzinfo=dt.UTC)
 POOL = 250
 TABLE = "search_searchdocument"  # unaliased where the scope's condition applies (it names the table)
 
@@ -88,8 +98,8 @@ def _rank(table: str) -> str:
 
 def _newest(scope: str, terms: int) -> str:
     """Params: scope, WINDOW, rank (any term), match (every term), match (any term), limit, then each
-    term. One row per best match (id, score) with the counts (every term, then each term), or one row
-    of counts with no id when nothing matched."""
+    term. One row per best match (id, score) with the counts (the window's documents, those matching
+    every term, then each term's), or one row of counts with no id when nothing matched."""
     counts = "".join(f", count(*) FILTER (WHERE {_match('matched')})" for _term in range(terms))
     return (
         # ``newest`` reads the index only; ``recent_rows`` is materialised so that matching cannot use
@@ -101,8 +111,9 @@ def _newest(scope: str, terms: int) -> str:
         f"matched AS MATERIALIZED (SELECT id, vector_fr, vector_en, {_rank('recent_rows')} AS score, "
         f"{_match('recent_rows')} AS every_term FROM recent_rows WHERE {_match('recent_rows')}), "
         "best AS (SELECT id, score FROM matched ORDER BY every_term DESC, score DESC, id LIMIT %s) "
-        f"SELECT best.id, best.score, counts.* FROM (SELECT count(*) FILTER (WHERE every_term){counts} "
-        "FROM matched) AS counts LEFT JOIN best ON TRUE"
+        "SELECT best.id, best.score, (SELECT count(*) FROM newest), counts.* "
+        f"FROM (SELECT count(*) FILTER (WHERE every_term){counts} FROM matched) AS counts "
+        "LEFT JOIN best ON TRUE"
     )
 
 
@@ -113,6 +124,21 @@ OLDER = (  # params: scope, indexed match (rare terms), checked match, rank (any
     "FROM (SELECT id FROM found ORDER BY created_at DESC, id DESC LIMIT %s) AS recent "
     f"JOIN {TABLE} d ON d.id = recent.id ORDER BY score DESC, d.id LIMIT %s"
 )
+# The newest DEEPER documents of the scope from ``since`` on, read in order (the function form of the
+# match keeps the GIN indexes out), those matching every term first. Params: every term, scope, since,
+# any term, rank (any term), POOL, limit.
+DEEPER_SLICE = (
+    f"WITH found AS MATERIALIZED (SELECT id, created_at, {_match(TABLE, function=True)} AS every_term "  # noqa: S608
+    f"FROM {TABLE} WHERE {{scope}} AND created_at >= %s AND {_match(TABLE, function=True)}) "
+    f"SELECT d.id, {_rank('d')} AS score "
+    "FROM (SELECT id FROM found ORDER BY every_term DESC, created_at DESC, id DESC LIMIT %s) AS recent "
+    f"JOIN {TABLE} d ON d.id = recent.id ORDER BY score DESC, d.id LIMIT %s"
+)
+SLICE_START = (  # params: scope, DEEPER
+    f"SELECT created_at FROM {TABLE} WHERE {{scope}} "  # noqa: S608 - values bound
+    "ORDER BY created_at DESC, id DESC OFFSET %s LIMIT 1"
+)
+ESTIMATE = f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {TABLE} WHERE {_match(TABLE)}"  # noqa: S608
 OTHERS = (  # params: rank, scope, match, limit
     f"SELECT id, {_rank(TABLE)} AS score FROM {TABLE} WHERE {{scope}} AND {_match(TABLE)} "  # noqa: S608
     "ORDER BY score DESC, id LIMIT %s"
@@ -197,18 +223,38 @@ def _tickets(scope: Scope, terms: list[str], *, limit: int) -> list[tuple[Any, .
         _newest(scope.condition, len(terms)), *params, WINDOW, any_term, any_term, every_term, every_term,
         any_term, any_term, limit, *(value for term in terms for value in (term, term)),
     )  # fmt: skip
-    every_count, *term_counts = rows[0][2:]
+    window, every_count, *term_counts = rows[0][2:]
     found = [(pk, score) for pk, score, *_counts in rows if pk is not None]
     enough = max(1, limit // CANDIDATES_PER_HIT)  # enough documents matching every term to fill a page
     rare = [term for term, count in zip(terms, term_counts, strict=True) if count <= RARE]
-    if every_count >= enough or not rare:
+    if every_count >= enough or not rare or window < WINDOW:  # (a short window holds the whole scope)
         return found
+    indexable = [term for term in rare if _estimated_matches(term) <= INDEXABLE]
+    if not indexable:  # rare in the window only: look further back, in order and bounded
+        return found + _deeper(scope, every_term, any_term, limit=limit)
     older = OLDER.format(scope=scope.condition)
-    indexed = " & ".join(f"({term})" for term in rare)
+    indexed = " & ".join(f"({term})" for term in indexable)
     found += _run(older, *params, indexed, indexed, every_term, every_term, any_term, any_term, POOL, limit)
-    if len(rare) == len(terms) > 1 and len({pk for pk, _score in found}) < enough:
+    if len(indexable) == len(terms) > 1 and len({pk for pk, _score in found}) < enough:
         found += _run(older, *params, any_term, any_term, any_term, any_term, any_term, any_term, POOL, limit)
     return found
+
+
+def _estimated_matches(term: str) -> float:
+    """How many documents of the whole index match ``term``, as PostgreSQL's planner estimates it from
+    the statistics of the vectors (a plan, no execution: well under a millisecond)."""
+    plan = _run(ESTIMATE, term, term)[0][0]
+    return float(plan[0]["Plan"]["Plan Rows"])
+
+
+def _deeper(scope: Scope, every_term: str, any_term: str, *, limit: int) -> list[tuple[Any, ...]]:
+    """Matches among the DEEPER newest documents of ``scope`` (the window's included)."""
+    params = scope.condition_params
+    start = _run(SLICE_START.format(scope=scope.condition), *params, DEEPER)
+    since = start[0][0] if start else EARLIEST  # a scope smaller than the slice is read whole
+    sql = DEEPER_SLICE.format(scope=scope.condition)
+    return _run(sql, every_term, every_term, *params, since, any_term, any_term, any_term, any_term, POOL,
+                limit)  # fmt: skip
 
 
 def _identifiers(fragments: list[str], scope: Scope, *, private: bool, limit: int) -> list[tuple[Any, ...]]:
