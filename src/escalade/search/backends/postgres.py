@@ -67,14 +67,16 @@ def tsquery(parsed: ParsedQuery, *, private: bool, every: bool = False) -> str:
 #    integration), the newest 2,000 hold none of "mot de passe", which then looks rare, while the GIN
 #    indexes hold it for a third of the index, and reading all of its matches would read most of the
 #    table. So a term the window finds rare goes to the GIN indexes only if PostgreSQL's statistics of
-#    the whole index (``most_common_elems``, through the planner's estimate) agree; a term they find
-#    frequent is looked for only in the DEEPER newest tickets of the scope, read in order (bounded).
+#    the whole index (``most_common_elems``, through the planner's estimate) agree. A term they find
+#    frequent is looked for in the DEEPER tickets of the scope that precede the window by more than
+#    SKIP (a burst is short: this reads past it), read in order: bounded, and the window's rows are
+#    not read twice.
 # Other documents (articles: a few hundred) are ranked all together.
 WINDOW = 2_000
 RARE = WINDOW // 50  # at most this many matches in the window: rare enough for the GIN indexes...
 INDEXABLE = 50_000  # ...if the whole index holds at most about this many documents matching it
-DEEPER = 20_000
-EARLIEST = dt.datetime(1, 1, 1, tzinfo=dt.UTC)
+DEEPER = 5_000
+SKIP = dt.timedelta(hours=1)
 POOL = 250
 TABLE = "search_searchdocument"  # unaliased where the scope's condition applies (it names the table)
 
@@ -98,20 +100,21 @@ def _rank(table: str) -> str:
 
 def _newest(scope: str, terms: int) -> str:
     """Params: scope, WINDOW, rank (any term), match (every term), match (any term), limit, then each
-    term. One row per best match (id, score) with the counts (the window's documents, those matching
-    every term, then each term's), or one row of counts with no id when nothing matched."""
+    term. One row per best match (id, score) with the window's size and oldest date, then the counts
+    (matching every term, then each term's), or one such row with no id when nothing matched."""
     counts = "".join(f", count(*) FILTER (WHERE {_match('matched')})" for _term in range(terms))
     return (
         # ``newest`` reads the index only; ``recent_rows`` is materialised so that matching cannot use
         # the GIN indexes (which would read every match of a common word, far beyond the window).
-        f"WITH newest AS MATERIALIZED (SELECT id FROM {TABLE} WHERE {scope} "  # noqa: S608 - values bound
+        f"WITH newest AS MATERIALIZED (SELECT id, created_at FROM {TABLE} WHERE {scope} "  # noqa: S608 - values bound
         "ORDER BY created_at DESC, id DESC LIMIT %s), "
         "recent_rows AS MATERIALIZED ("
         f"SELECT d.id, d.vector_fr, d.vector_en FROM newest JOIN {TABLE} d USING (id)), "
         f"matched AS MATERIALIZED (SELECT id, vector_fr, vector_en, {_rank('recent_rows')} AS score, "
         f"{_match('recent_rows')} AS every_term FROM recent_rows WHERE {_match('recent_rows')}), "
         "best AS (SELECT id, score FROM matched ORDER BY every_term DESC, score DESC, id LIMIT %s) "
-        "SELECT best.id, best.score, (SELECT count(*) FROM newest), counts.* "
+        "SELECT best.id, best.score, (SELECT count(*) FROM newest), (SELECT min(created_at) FROM newest), "
+        "counts.* "
         f"FROM (SELECT count(*) FILTER (WHERE every_term){counts} FROM matched) AS counts "
         "LEFT JOIN best ON TRUE"
     )
@@ -124,19 +127,17 @@ OLDER = (  # params: scope, indexed match (rare terms), checked match, rank (any
     "FROM (SELECT id FROM found ORDER BY created_at DESC, id DESC LIMIT %s) AS recent "
     f"JOIN {TABLE} d ON d.id = recent.id ORDER BY score DESC, d.id LIMIT %s"
 )
-# The newest DEEPER documents of the scope from ``since`` on, read in order (the function form of the
-# match keeps the GIN indexes out), those matching every term first. Params: every term, scope, since,
-# any term, rank (any term), POOL, limit.
+# The DEEPER newest documents of the scope created before a date (an index-only scan, then each row by
+# its key; the function form of the match keeps the GIN indexes out), those matching every term first.
+# Params: scope, before, DEEPER, every term, any term, rank (any term), POOL, limit.
 DEEPER_SLICE = (
-    f"WITH found AS MATERIALIZED (SELECT id, created_at, {_match(TABLE, function=True)} AS every_term "  # noqa: S608
-    f"FROM {TABLE} WHERE {{scope}} AND created_at >= %s AND {_match(TABLE, function=True)}) "
+    f"WITH slice AS MATERIALIZED (SELECT id, created_at FROM {TABLE} WHERE {{scope}} "  # noqa: S608
+    "AND created_at < %s ORDER BY created_at DESC, id DESC LIMIT %s), "
+    f"found AS MATERIALIZED (SELECT slice.id, slice.created_at, {_match('d', function=True)} AS every_term "
+    f"FROM slice JOIN {TABLE} d USING (id) WHERE {_match('d', function=True)}) "
     f"SELECT d.id, {_rank('d')} AS score "
     "FROM (SELECT id FROM found ORDER BY every_term DESC, created_at DESC, id DESC LIMIT %s) AS recent "
     f"JOIN {TABLE} d ON d.id = recent.id ORDER BY score DESC, d.id LIMIT %s"
-)
-SLICE_START = (  # params: scope, DEEPER
-    f"SELECT created_at FROM {TABLE} WHERE {{scope}} "  # noqa: S608 - values bound
-    "ORDER BY created_at DESC, id DESC OFFSET %s LIMIT 1"
 )
 ESTIMATE = f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {TABLE} WHERE {_match(TABLE)}"  # noqa: S608
 OTHERS = (  # params: rank, scope, match, limit
@@ -223,7 +224,7 @@ def _tickets(scope: Scope, terms: list[str], *, limit: int) -> list[tuple[Any, .
         _newest(scope.condition, len(terms)), *params, WINDOW, any_term, any_term, every_term, every_term,
         any_term, any_term, limit, *(value for term in terms for value in (term, term)),
     )  # fmt: skip
-    window, every_count, *term_counts = rows[0][2:]
+    window, oldest, every_count, *term_counts = rows[0][2:]
     found = [(pk, score) for pk, score, *_counts in rows if pk is not None]
     enough = max(1, limit // CANDIDATES_PER_HIT)  # enough documents matching every term to fill a page
     rare = [term for term, count in zip(terms, term_counts, strict=True) if count <= RARE]
@@ -231,7 +232,9 @@ def _tickets(scope: Scope, terms: list[str], *, limit: int) -> list[tuple[Any, .
         return found
     indexable = [term for term in rare if _estimated_matches(term) <= INDEXABLE]
     if not indexable:  # rare in the window only: look further back, in order and bounded
-        return found + _deeper(scope, every_term, any_term, limit=limit)
+        sql = DEEPER_SLICE.format(scope=scope.condition)
+        return found + _run(sql, *params, oldest - SKIP, DEEPER, every_term, every_term, any_term, any_term,
+                            any_term, any_term, POOL, limit)  # fmt: skip
     older = OLDER.format(scope=scope.condition)
     indexed = " & ".join(f"({term})" for term in indexable)
     found += _run(older, *params, indexed, indexed, every_term, every_term, any_term, any_term, POOL, limit)
@@ -245,16 +248,6 @@ def _estimated_matches(term: str) -> float:
     the statistics of the vectors (a plan, no execution: well under a millisecond)."""
     plan = _run(ESTIMATE, term, term)[0][0]
     return float(plan[0]["Plan"]["Plan Rows"])
-
-
-def _deeper(scope: Scope, every_term: str, any_term: str, *, limit: int) -> list[tuple[Any, ...]]:
-    """Matches among the DEEPER newest documents of ``scope`` (the window's included)."""
-    params = scope.condition_params
-    start = _run(SLICE_START.format(scope=scope.condition), *params, DEEPER)
-    since = start[0][0] if start else EARLIEST  # a scope smaller than the slice is read whole
-    sql = DEEPER_SLICE.format(scope=scope.condition)
-    return _run(sql, every_term, every_term, *params, since, any_term, any_term, any_term, any_term, POOL,
-                limit)  # fmt: skip
 
 
 def _identifiers(fragments: list[str], scope: Scope, *, private: bool, limit: int) -> list[tuple[Any, ...]]:
