@@ -91,7 +91,8 @@ def main() -> None:
     from tests.orgs.factories import OrganisationFactory, ProviderFactory
 
     if connection.vendor == "postgresql":  # never the test suite's database
-        connection.settings_dict["TEST"] = {"NAME": "escalade_search_eval"}
+        test_settings = connection.settings_dict["TEST"]
+        connection.settings_dict["TEST"] = {**test_settings, "NAME": "escalade_search_eval"}
     connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
         ProviderFactory.create()

@@ -67,10 +67,8 @@ def snapshot() -> dict[str, Any]:
     }
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(
-                "SELECT kind, object_id, vector_fr::text, vector_en::text FROM search_searchdocument"
-            )
-            state["vectors"] = {(kind, pk): (fr, en) for kind, pk, fr, en in cursor.fetchall()}
+            cursor.execute("SELECT kind, object_id, vector::text FROM search_searchdocument")
+            state["vectors"] = {(kind, pk): vector for kind, pk, vector in cursor.fetchall()}
         else:  # the FTS tables must hold exactly the content table (raises otherwise)
             cursor.execute("INSERT INTO search_fts(search_fts) VALUES ('integrity-check')")
             cursor.execute(

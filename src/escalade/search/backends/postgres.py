@@ -1,6 +1,6 @@
-"""PostgreSQL: French and English ``tsvector`` columns (unaccented, generated), ranked with ``ts_rank``;
-identifier fragments by trigram-indexed ``LIKE``; typos corrected by trigram similarity over the
-vocabulary."""
+"""PostgreSQL: one ``tsvector`` column of unaccented, unstemmed words (generated; queries bring their own
+stems as prefixes, see ``search.text``), ranked with ``ts_rank``; identifier fragments by trigram-indexed
+``LIKE``; typos corrected by trigram similarity over the vocabulary."""
 
 from __future__ import annotations
 
@@ -78,24 +78,19 @@ INDEXABLE = 50_000  # ...if the whole index holds at most about this many docume
 DEEPER = 5_000
 SKIP = dt.timedelta(hours=1)
 POOL = 250
+CONFIG = "escalade"  # unstemmed words, French and English stop words left out (migration search 0005)
 TABLE = "search_searchdocument"  # unaliased where the scope's condition applies (it names the table)
 
 
 def _match(table: str, function: bool = False) -> str:
-    """``vector @@ query`` on both vectors; as a function call, the planner cannot use an index for it."""
-    fr, en = (f"{table}.vector_fr", f"{table}.vector_en")
+    """``vector @@ query`` (one parameter); as a function call, the planner cannot use an index for it."""
     if function:
-        return (
-            f"(ts_match_vq({fr}, to_tsquery('french', %s)) OR ts_match_vq({en}, to_tsquery('english', %s)))"
-        )
-    return f"({fr} @@ to_tsquery('french', %s) OR {en} @@ to_tsquery('english', %s))"
+        return f"ts_match_vq({table}.vector, to_tsquery('{CONFIG}', %s))"
+    return f"({table}.vector @@ to_tsquery('{CONFIG}', %s))"
 
 
 def _rank(table: str) -> str:
-    return (
-        f"greatest(ts_rank({table}.vector_fr, to_tsquery('french', %s)), "
-        f"ts_rank({table}.vector_en, to_tsquery('english', %s)))"
-    )
+    return f"ts_rank({table}.vector, to_tsquery('{CONFIG}', %s))"
 
 
 def _newest(scope: str, terms: int) -> str:
@@ -109,8 +104,8 @@ def _newest(scope: str, terms: int) -> str:
         f"WITH newest AS MATERIALIZED (SELECT id, created_at FROM {TABLE} WHERE {scope} "  # noqa: S608 - values bound
         "ORDER BY created_at DESC, id DESC LIMIT %s), "
         "recent_rows AS MATERIALIZED ("
-        f"SELECT d.id, d.vector_fr, d.vector_en FROM newest JOIN {TABLE} d USING (id)), "
-        f"matched AS MATERIALIZED (SELECT id, vector_fr, vector_en, {_rank('recent_rows')} AS score, "
+        f"SELECT d.id, d.vector FROM newest JOIN {TABLE} d USING (id)), "
+        f"matched AS MATERIALIZED (SELECT id, vector, {_rank('recent_rows')} AS score, "
         f"{_match('recent_rows')} AS every_term FROM recent_rows WHERE {_match('recent_rows')}), "
         "best AS (SELECT id, score FROM matched ORDER BY every_term DESC, score DESC, id LIMIT %s) "
         "SELECT best.id, best.score, (SELECT count(*) FROM newest), (SELECT min(created_at) FROM newest), "
@@ -175,8 +170,8 @@ class PostgresBackend(SearchBackend):
                 _merge(found, _tickets(scope, terms, limit=limit))
             elif terms:
                 params = scope.condition_params
-                _merge(found, _run(OTHERS.format(scope=scope.condition), *[any_term] * 2, *params,
-                                   *[any_term] * 2, limit))  # fmt: skip
+                _merge(found, _run(OTHERS.format(scope=scope.condition), any_term, *params, any_term,
+                                   limit))  # fmt: skip
             if parsed.identifiers:
                 for (pk,) in _identifiers(parsed.identifiers, scope, private=private, limit=limit):
                     found.setdefault(pk, 0.0)
@@ -221,8 +216,7 @@ def _tickets(scope: Scope, terms: list[str], *, limit: int) -> list[tuple[Any, .
     every_term, any_term = " & ".join(f"({term})" for term in terms), " | ".join(terms)
     params = scope.condition_params
     rows = _run(
-        _newest(scope.condition, len(terms)), *params, WINDOW, any_term, any_term, every_term, every_term,
-        any_term, any_term, limit, *(value for term in terms for value in (term, term)),
+        _newest(scope.condition, len(terms)), *params, WINDOW, any_term, every_term, any_term, limit, *terms,
     )  # fmt: skip
     window, oldest, every_count, *term_counts = rows[0][2:]
     found = [(pk, score) for pk, score, *_counts in rows if pk is not None]
@@ -233,20 +227,19 @@ def _tickets(scope: Scope, terms: list[str], *, limit: int) -> list[tuple[Any, .
     indexable = [term for term in rare if _estimated_matches(term) <= INDEXABLE]
     if not indexable:  # rare in the window only: look further back, in order and bounded
         sql = DEEPER_SLICE.format(scope=scope.condition)
-        return found + _run(sql, *params, oldest - SKIP, DEEPER, every_term, every_term, any_term, any_term,
-                            any_term, any_term, POOL, limit)  # fmt: skip
+        return found + _run(sql, *params, oldest - SKIP, DEEPER, every_term, any_term, any_term, POOL, limit)
     older = OLDER.format(scope=scope.condition)
     indexed = " & ".join(f"({term})" for term in indexable)
-    found += _run(older, *params, indexed, indexed, every_term, every_term, any_term, any_term, POOL, limit)
+    found += _run(older, *params, indexed, every_term, any_term, POOL, limit)
     if len(indexable) == len(terms) > 1 and len({pk for pk, _score in found}) < enough:
-        found += _run(older, *params, any_term, any_term, any_term, any_term, any_term, any_term, POOL, limit)
+        found += _run(older, *params, any_term, any_term, any_term, POOL, limit)
     return found
 
 
 def _estimated_matches(term: str) -> float:
     """How many documents of the whole index match ``term``, as PostgreSQL's planner estimates it from
     the statistics of the vectors (a plan, no execution: well under a millisecond)."""
-    plan = _run(ESTIMATE, term, term)[0][0]
+    plan = _run(ESTIMATE, term)[0][0]
     return float(plan[0]["Plan"]["Plan Rows"])
 
 
