@@ -107,6 +107,7 @@ def _l1_takes_and_logs_a_call(desk: Page, base: str, reference: str, people: dic
     desk.fill("#id_duration", "2:30")
     desk.locator("#id_duration").press("Control+Enter")
     expect(desk).to_have_url(f"{base}/desk/t/{reference}/")
+    desk.wait_for_load_state()  # the keyboard shortcuts that follow need the page's scripts
     assert PhoneCall.objects.get().duration_seconds == 150
 
 
@@ -114,10 +115,12 @@ def _l1_applies_a_macro_and_escalates(
     desk: Page, reference: str, people: dict[str, Any], language: str
 ) -> None:
     desk.keyboard.press("m")
+    expect(desk.locator("#id_macro-macro")).to_be_focused()  # the form comes when the panel opens
     desk.select_option("#id_macro-macro", str(people["macro"].pk))
     desk.locator("#id_macro-macro").press("Control+Enter")
     expect(desk.locator("#timeline")).to_contain_text(people["requester"].full_name)
     desk.keyboard.press("e")
+    expect(desk.locator("#id_escalate-reason")).to_be_focused()  # typing ahead: tests/browser/test_typing.py
     desk.keyboard.type(TEXTS[language]["reason"])
     desk.keyboard.press("Control+Enter")
     expect(desk.locator("#timeline")).to_contain_text(TEXTS[language]["reason"])

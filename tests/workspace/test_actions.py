@@ -65,6 +65,47 @@ def test_errors_show_next_to_the_field(desk, make_ticket):
     assert '<details id="action-escalate" data-shortcut="e" open>' in body
 
 
+def test_the_action_forms_but_reply_come_when_their_panel_opens(desk, make_ticket):
+    ticket = make_ticket()
+    url = f"/desk/t/{ticket.reference}/assign/"
+
+    page = desk.get(f"/desk/t/{ticket.reference}/").content.decode()
+    response = desk.get(url, HTTP_HX_REQUEST="true")
+    fragment = response.content.decode()
+    alone = desk.get(url).content.decode()
+
+    assert 'name="assign-team"' not in page
+    assert f'hx-get="{url}" hx-trigger="toggle once" hx-target="find .action-form"' in page
+    assert f'<a href="{url}">' in page  # without JavaScript: the form on a page of its own
+    assert 'name="reply-body"' in page  # the most used one stays in the page
+    assert 'name="escalate-reason"' not in page
+    assert fragment.startswith(f'<form method="post" action="{url}"')
+    assert 'name="csrfmiddlewaretoken"' in fragment
+    assert 'name="assign-team"' in fragment
+    assert "<html" not in fragment
+    assert "HX-Request" in response["Vary"]  # a fragment or a page at the same address
+    assert "<html" in alone
+    assert f'<form method="post" action="{url}"' in alone
+    assert 'name="assign-team"' in alone
+    assert desk.get(f"/desk/t/{ticket.reference}/take/").status_code == 404  # a button, no form
+    assert desk.get(f"/desk/t/{ticket.reference}/nothing/").status_code == 404
+
+
+def test_an_on_demand_form_shows_its_errors_in_the_page(desk, make_ticket):
+    ticket = make_ticket()
+    team = ticket.team_id
+
+    response = _post(desk, ticket, "assign", team="999999")
+
+    assert response.status_code == 422
+    body = response.content.decode()
+    assert 'id="id_assign-team-error" role="alert"' in body
+    assert '<details id="action-assign" data-shortcut="a" open>' in body
+    assert f'hx-get="/desk/t/{ticket.reference}/macro/"' in body  # the other one still comes on demand
+    ticket.refresh_from_db()
+    assert ticket.team_id == team
+
+
 def test_merge_moves_to_the_kept_ticket(desk, make_ticket):
     duplicate, kept = make_ticket(title="A"), make_ticket(title="B")
 

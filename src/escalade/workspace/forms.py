@@ -127,7 +127,7 @@ class TagsForm(forms.Form):
 
 
 class MacroApplyForm(forms.Form):
-    macro = forms.ChoiceField(label=_("Macro"))
+    macro = forms.ChoiceField(label=_("Macro"), widget=QuickSelect)
 
     def __init__(self, *args: Any, macros: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -223,8 +223,7 @@ def ticket_for_page(*, user: User, reference: str) -> Ticket | None:
         authz.tickets_visible_to(user)
         .select_related(*LIST_RELATED)
         .prefetch_related(
-            "contract",
-            "sla_policy",
+            "contract",  # the SLA policy is read with its calendar by sla_timeline
             "merged_into",
             "requester__site",
             Prefetch("tags", queryset=Tag.objects.only("name")),
@@ -232,6 +231,11 @@ def ticket_for_page(*, user: User, reference: str) -> Ticket | None:
         .filter(reference=reference)
         .first()
     )
+
+
+def ticket_heading(*, user: User, reference: str) -> Ticket | None:
+    """A visible ticket's reference and title: all that an action's form needs of it."""
+    return authz.tickets_visible_to(user).filter(reference=reference).only("pk", "reference", "title").first()
 
 
 def ticket_page(*, user: User, ticket: Ticket) -> TicketPage:
@@ -243,14 +247,20 @@ def ticket_page(*, user: User, ticket: Ticket) -> TicketPage:
         .only("pk", "reference", "title", "state", "created_at")
         .order_by("-id")[:5]
     )
-    links = TicketLink.objects.filter(Q(source=ticket) | Q(target=ticket)).select_related("source", "target")
+    # Only what the page shows: the full rows of two tickets and two people cost more to compile than to read.
+    links = (
+        TicketLink.objects.filter(Q(source=ticket) | Q(target=ticket))
+        .select_related("source", "target")
+        .only("kind", "source", "target", "source__reference", "target__reference")
+    )
+    calls = ticket.calls.select_related("agent").only("started_at", "duration_seconds", "agent__full_name")
     return TicketPage(
         ticket=ticket,
         clock=sla_timeline(ticket=ticket),
         timeline=timeline_rows(ticket=ticket, viewer=user),
         attachments=list(attachments_visible(ticket=ticket, viewer=user)),
         recent_tickets=list(recent),
-        calls=list(ticket.calls.select_related("caller", "agent").order_by("-id")[:10]),
+        calls=list(calls.order_by("-id")[:10]),
         links=list(links),
     )
 

@@ -10,15 +10,17 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from escalade import authz
 from escalade.accounts.models import User
 from escalade.core.actors import Actor
 from escalade.core.errors import DomainError, PermissionDeniedError, ValidationFailed
 from escalade.core.forms import form_error
+from escalade.core.http import HtmxHttpRequest
 from escalade.tickets import services as tickets
 from escalade.tickets.models import Ticket
 from escalade.tickets.selectors import attachments_visible
@@ -54,27 +56,36 @@ def _other_ticket(user: User, reference: str) -> Ticket:
     return other
 
 
-def _forms(user: User, data: Any = None, files: Any = None, bound: str = "") -> dict[str, forms.Form]:
-    """Every action form of the page; only ``bound`` gets the posted data."""
-    people = selectors.assignable_people(user=user)
-    builders: dict[str, Callable[[Any, Any], forms.Form]] = {
-        "reply": ReplyForm,
-        "assign": lambda d, f: AssignForm(d, teams=selectors.teams_serving(user=user), people=people),
-        "escalate": lambda d, f: EscalateForm(d),
-        "pending": lambda d, f: PendingForm(d),
-        "state": lambda d, f: StateForm(d),
-        "resolve": lambda d, f: ResolveForm(d),
-        "merge": lambda d, f: MergeForm(d),
-        "link": lambda d, f: LinkForm(d),
-        "tags": lambda d, f: TagsForm(d),
-        "macro": lambda d, f: MacroApplyForm(d, macros=selectors.macros_for(user=user)),
-    }
-    built = {}
-    for name, build in builders.items():
-        form = build(data if name == bound else None, files if name == bound else None)
-        form.prefix = name
-        built[name] = form
-    return built
+FormBuilder = Callable[[User, Any, Any], forms.Form]
+FORMS: dict[str, FormBuilder] = {
+    "reply": lambda user, data, files: ReplyForm(data, files),
+    "macro": lambda user, data, files: MacroApplyForm(data, macros=selectors.macros_for(user=user)),
+    "assign": lambda user, data, files: AssignForm(
+        data, teams=selectors.teams_serving(user=user), people=selectors.assignable_people(user=user)
+    ),
+    "escalate": lambda user, data, files: EscalateForm(data),
+    "pending": lambda user, data, files: PendingForm(data),
+    "resolve": lambda user, data, files: ResolveForm(data),
+    "state": lambda user, data, files: StateForm(data),
+    "link": lambda user, data, files: LinkForm(data),
+    "merge": lambda user, data, files: MergeForm(data),
+    "tags": lambda user, data, files: TagsForm(data),
+}
+# The page holds the reply form, the most used; every other form comes when its panel opens (htmx), or
+# on a page of its own without JavaScript. Building and rendering them all cost the page a third of its
+# time (the macro and assignment lists read from the database, Django's widget templates for the rest).
+INLINE = ("reply",)
+
+
+def _form(user: User, name: str, data: Any = None, files: Any = None) -> forms.Form:
+    """The form of the action ``name``, bound to ``data`` when given."""
+    form = FORMS[name](user, data, files)
+    form.prefix = name
+    return form
+
+
+def _inline_forms(user: User) -> dict[str, forms.Form]:
+    return {name: _form(user, name) for name in INLINE}
 
 
 def _reply(actor: Actor, ticket: Ticket, data: dict[str, Any], request: HttpRequest) -> None:
@@ -145,6 +156,7 @@ PANELS = (
     ("merge", gettext_lazy("Merge"), "u"),
     ("tags", gettext_lazy("Tags"), "#"),
 )
+LABELS = {name: label for name, label, _key in PANELS}
 DONE = {
     "take": gettext_lazy("You took the ticket."),
     "reply": gettext_lazy("Message added."),
@@ -179,35 +191,59 @@ def _render(
 def ticket(request: HttpRequest, reference: str) -> HttpResponse:
     """The ticket page: SLA countdowns and timeline, requester card, conversation, quick actions."""
     user = _user(request)
-    return _render(request, _visible(user, reference), _forms(user))
+    return _render(request, _visible(user, reference), _inline_forms(user))
 
 
 @staff_only
-@require_POST
-def ticket_action(request: HttpRequest, reference: str, action: str) -> HttpResponse:
-    """Run one quick action; errors are shown next to the field on the re-rendered page (422)."""
+@require_http_methods(["GET", "POST"])
+def ticket_action(request: HtmxHttpRequest, reference: str, action: str) -> HttpResponse:
+    """One quick action. GET: its form alone, for the panel of the ticket page (htmx) or as a page of its
+    own (without JavaScript). POST: run it; errors are shown next to the field on the re-rendered
+    ticket page (422)."""
+    if request.method == "GET":
+        return _action_form(request, reference, action)
+    return _action_run(request, reference, action)
+
+
+def _action_form(request: HtmxHttpRequest, reference: str, action: str) -> HttpResponse:
+    user = _user(request)
+    found = selectors.ticket_heading(user=user, reference=reference)
+    if found is None or action not in FORMS:
+        raise Http404
+    context = {"ticket": found, "name": action, "label": LABELS[action], "form": _form(user, action)}
+    template = "workspace/_action_form.html" if request.htmx else "workspace/ticket_action.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])  # a fragment or a page at the same address
+    return response
+
+
+def _action_run(request: HttpRequest, reference: str, action: str) -> HttpResponse:
     user = _user(request)
     found = _visible(user, reference)
     if action not in ACTIONS:
         raise Http404
-    action_forms = _forms(user, request.POST, request.FILES, bound=action)
-    form = action_forms.get(action)
-    if form is None or form.is_valid():
-        data = form.cleaned_data if form is not None else {}
-        try:
-            result = ACTIONS[action](actor_of(request), found, data, request)
-        except PermissionDeniedError as error:
-            raise PermissionDenied(error.message) from error
-        except DomainError as error:
-            if form is None:
-                messages.error(request, error.message)
-                return redirect("workspace:ticket", reference=found.reference)
-            form_error(form, error)
-        else:
-            messages.success(request, DONE[action])
-            target = result if isinstance(result, Ticket) and action == "merge" else found
-            return redirect("workspace:ticket", reference=target.reference)
-    return _render(request, _visible(user, reference), action_forms, status=422)
+    form = _form(user, action, request.POST, request.FILES) if action in FORMS else None
+    if form is not None and not form.is_valid():
+        return _invalid(request, reference, action, form)
+    try:
+        result = ACTIONS[action](actor_of(request), found, form.cleaned_data if form else {}, request)
+    except PermissionDeniedError as error:
+        raise PermissionDenied(error.message) from error
+    except DomainError as error:
+        if form is None:
+            messages.error(request, error.message)
+            return redirect("workspace:ticket", reference=found.reference)
+        form_error(form, error)
+        return _invalid(request, reference, action, form)
+    messages.success(request, DONE[action])
+    target = result if isinstance(result, Ticket) and action == "merge" else found
+    return redirect("workspace:ticket", reference=target.reference)
+
+
+def _invalid(request: HttpRequest, reference: str, action: str, form: forms.Form) -> HttpResponse:
+    """The ticket page again, the failed form open with its errors."""
+    user = _user(request)
+    return _render(request, _visible(user, reference), _inline_forms(user) | {action: form}, status=422)
 
 
 @staff_only

@@ -13,11 +13,43 @@
   function firstField(root) {
     return root.querySelector("textarea, input:not([type=hidden]):not([type=checkbox]), select");
   }
+  // A panel whose form comes when it opens (htmx): what is typed meanwhile is kept for its first field,
+  // not taken as shortcuts, and Ctrl+Enter sends the form once it is there.
+  var loading = null;
+  function wait(panel) {
+    var state = { panel: panel, typed: "", send: false };
+    loading = state;
+    window.setTimeout(function () { if (loading === state) { loading = null; } }, 5000);
+  }
+  function keep(event) {
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+      loading.send = true;
+    } else if (event.key === "Backspace") {
+      loading.typed = loading.typed.slice(0, -1);
+    } else if (event.key === "Escape") {
+      loading = null;
+    } else if (event.key.length === 1 && !event.metaKey && event.ctrlKey === event.altKey) {
+      loading.typed += event.key;  // a character (Ctrl+Alt: AltGr on Windows), not a combination
+    } else {
+      return;
+    }
+    event.preventDefault();
+  }
+  function loaded(event) {
+    if (!loading || !loading.panel.contains(event.target)) { return; }
+    var state = loading;
+    loading = null;
+    var field = event.detail.successful && firstField(state.panel);
+    if (!field) { return; }
+    field.focus();
+    if (state.typed && field.tagName !== "SELECT") { field.value += state.typed; }
+    if (state.send && field.form) { field.form.requestSubmit(); }
+  }
   function activate(element) {
     if (element.tagName === "DETAILS") {
       element.open = true;
       var field = firstField(element);
-      if (field) { field.focus(); }
+      if (field) { field.focus(); } else if (window.htmx && element.hasAttribute("hx-get")) { wait(element); }
     } else if (typing(element)) {
       element.focus();
       if (element.select) { element.select(); }
@@ -65,6 +97,7 @@
   }
 
   document.addEventListener("keydown", function (event) {
+    if (loading && !typing(event.target)) { keep(event); return; }
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && event.target.form) {
       event.preventDefault();
       event.target.form.requestSubmit();
@@ -91,6 +124,8 @@
       activate(element);
     }
   });
+
+  document.addEventListener("htmx:afterRequest", loaded);
 
   // The call screen's timer: minutes and seconds since the caller was chosen, copied into "duration".
   var timer = document.getElementById("call-timer");
