@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import smtplib
+from typing import Any
 
 import pytest
 from django.core import mail as django_mail
+from django.db import transaction
 
 from escalade.core.actors import Actor
 from escalade.core.models import Event
+from escalade.mail.imap import mailbox_poll
 from escalade.mail.models import BouncingAddress, OutboundMail, OutboundState
 from escalade.mail.services import outbound_send
-from escalade.mail.tasks import backoff
+from escalade.mail.tasks import MAILS_PER_TASK, backoff, send_mails
 from escalade.tickets.choices import State
 from escalade.tickets.services import ticket_reply, ticket_resolve, ticket_take, ticket_transition
-from tests.mail.conftest import ingest, make_message
+from tests.mail.conftest import FakeServer, ingest, make_message
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -124,3 +127,22 @@ def test_failures_are_recorded_retried_and_finally_shown_on_the_ticket(mail_worl
     event = Event.objects.get(action="ticket.mail_failed")
     assert (event.object_id, event.data["to"]) == (ticket.pk, "req.a@a.example")
     assert [backoff(n) for n in (1, 2, 3, 7, 20)] == [60, 120, 240, 3600, 3600]
+
+
+def test_a_poll_sends_each_mail_of_its_group_once(mail_world, mailbox, monkeypatch):
+    """The group's mails go out after the commit, a few per task (MAILS_PER_TASK), each once."""
+    monkeypatch.setattr("escalade.mail.imap.GROUP_SECONDS", 60)
+    tasks: list[list[int]] = []
+    on_commit = transaction.on_commit
+
+    def recorded(callback: Any, *args: Any, **kwargs: Any) -> None:
+        if getattr(callback, "func", None) is send_mails:
+            tasks.append(callback.args[0])
+        on_commit(callback, *args, **kwargs)
+
+    monkeypatch.setattr(transaction, "on_commit", recorded)
+    messages = [make_message(message_id=f"<s{n}@a.example>", subject=f"Demande {n}") for n in range(12)]
+    assert mailbox_poll(mailbox, client=FakeServer(messages)).outcomes == {"ticket": 12}
+    assert [len(ids) for ids in tasks] == [MAILS_PER_TASK, 12 - MAILS_PER_TASK]
+    assert len(sent_to("req.a@a.example")) == 12
+    assert set(OutboundMail.objects.values_list("state", flat=True)) == {OutboundState.SENT}

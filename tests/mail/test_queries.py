@@ -4,6 +4,8 @@ A change in the ticket services (creation, reply, SLA refresh) moves these count
 knowingly. The mail's own part is small: the claim, one lookup for the duplicate check and threading,
 the sender (with the organisation), the rate check, the message record and the notification mails of
 each ticket event (one insert, whatever the number of recipients; the worker composes and sends them).
+The poller shares all of it within a chunk or a group: its new requests and replies cost a constant
+number of queries per group, whatever their number.
 """
 
 from __future__ import annotations
@@ -18,10 +20,24 @@ from tests.mail.conftest import FakeServer, ingest, make_message
 
 pytestmark = pytest.mark.django_db
 
-# 6 for the mail itself (lookup, savepoint, rate, sender, record), 7 for a reply (its ticket); the rest is
-# the ticket service.
+# A message on its own (``escalade mail ingest`` from an MTA, a quarantine retry): 6 for the mail itself
+# (lookup, savepoint, rate, sender, record), 7 for a reply (its ticket); the rest is the ticket service.
 NEW_TICKET = 19  # ticket_create: contract, team, reference, SLA, the acknowledgement (1)
 REPLY = 18  # ticket_reply: row lock, event, SLA, the mails to the team's agents (2, whatever their number)
+
+# The poller: per chunk of fetched messages, 1 already-claimed lookup and 3 lookups (senders' accounts,
+# their rate, our records of the messages and of those they answer; a 4th for the tickets these records
+# and the subjects' references name, when there are some); per group, its savepoint (2), the
+# flag update and the mailbox update; the claims, one for the first message then up to ten at a time.
+# New requests and replies wait until the group ends, then are written together (savepoint, 2):
+POLL, CLAIMS = 1 + 3 + 2 + 2 + 2, 2
+# ticket_create_many: its savepoint, the matrix, contracts, teams, references, the default policy, the
+# tickets, events, acknowledgements, policies, targets, due dates.
+CREATIONS = 2 + 11
+# ticket_reply_many: its savepoint, the row locks, follow-ups, tickets, events, the agents to mail (1,
+# whatever their number), the mails, policies, histories, targets (the due dates did not move).
+REPLIES = 2 + 9
+# and one insert for the records of all the messages (the "+ 1" below).
 
 
 @pytest.fixture
@@ -60,19 +76,44 @@ def test_automatic_reply_and_duplicate(warm, mailbox, django_assert_num_queries)
         assert ingest(make_message(message_id="<warm@a.example>"), mailbox=mailbox).kind == "duplicate"
 
 
-def test_a_poll_imports_consecutive_messages_in_one_transaction(
-    warm, mailbox, monkeypatch, django_assert_num_queries
-):
+@pytest.fixture
+def one_group(monkeypatch):
     monkeypatch.setattr("escalade.mail.imap.GROUP_SECONDS", 60)  # a slow machine must not split the group
-    server = FakeServer(
-        [make_message(message_id=f"<p{n}@a.example>", subject=f"Demande {n}") for n in range(4)]
-    )
-    # 1 already-claimed lookup, 2 for the senders (accounts, rate), 2 for the group's savepoint, then per
-    # message the claim and the import without its sender lookups, 1 flag update, 1 mailbox update.
-    # A transaction per message would add 2 per message, lookups per message 2 more.
-    with django_assert_num_queries(1 + 2 + 2 + 4 * (1 + NEW_TICKET - 2) + 1 + 1):
+
+
+def _requests(count: int, first: int = 0) -> list[bytes]:
+    return [
+        make_message(message_id=f"<p{n}@a.example>", subject=f"Demande {n}")
+        for n in range(first, first + count)
+    ]
+
+
+@pytest.mark.parametrize("count", [4, 8])
+def test_a_poll_writes_its_new_requests_together(warm, mailbox, one_group, count, django_assert_num_queries):
+    server = FakeServer(_requests(count))
+    with django_assert_num_queries(POLL + CLAIMS + CREATIONS + 1):  # whatever the number of messages
         report = mailbox_poll(mailbox, client=server)
-    assert (report.imported, report.outcomes) == (4, {"ticket": 4})
-    assert server.flagged == [[1, 2, 3, 4]]
-    assert SeenMessage.objects.filter(mailbox=mailbox, is_flagged=True).count() == 4
+    assert (report.imported, report.outcomes) == (count, {"ticket": count})
+    assert server.flagged == [list(range(1, count + 1))]
+    assert SeenMessage.objects.filter(mailbox=mailbox, is_flagged=True).count() == count
     assert mailbox_poll(mailbox, client=server).imported == 0
+
+
+@pytest.mark.parametrize("agents", [1, 5])
+def test_a_poll_adds_its_replies_together(warm, mailbox, one_group, agents, django_assert_num_queries):
+    team = Team.objects.get(name="L1 A")
+    for _ in range(agents - 1):
+        TeamMembershipFactory.create(team=team, user=StaffFactory.create())
+    other = ingest(make_message(message_id="<other@a.example>", subject="Autre"), mailbox=mailbox).ticket
+    replies = [
+        make_message(message_id=f"<re{n}@a.example>", headers={"In-Reply-To": parent})
+        for n, parent in enumerate(["<warm@a.example>", "<other@a.example>", "<warm@a.example>"])
+    ]
+    server = FakeServer([*_requests(2), *replies])
+    # The tickets they answer are read together with the chunk (1), then the group is written:
+    # creations, then replies.
+    with django_assert_num_queries(POLL + 1 + CLAIMS + CREATIONS + REPLIES + 1):
+        report = mailbox_poll(mailbox, client=server)
+    assert report.outcomes == {"ticket": 2, "followup": 3}
+    assert [warm.followups.count(), other.followups.count()] == [2, 1]
+    assert warm.outbound_mails.filter(kind="requester_reply").count() == 2 * agents

@@ -8,12 +8,14 @@ poller waits on the claim and skips the message. A new UIDVALIDITY starts a fres
 Message-ID's unique constraint still prevents a second import of the same message.
 
 Messages are fetched a few at a time and imported in groups: one transaction covers consecutive
-messages for at most :data:`GROUP_SECONDS` (or :data:`GROUP_SIZE` messages), so the commit's disk
+messages read for at most :data:`GROUP_SECONDS` (or :data:`GROUP_SIZE` messages), so the commit's disk
 flush is paid once per group rather than once per message, and the server is flagged once per group.
-Each message keeps its own savepoint inside the group (see :func:`escalade.mail.ingest.mail_ingest`).
-A group holds its row locks (the year's ticket counter, the tickets it answers) until it commits,
-which is why it is short: a ticket created meanwhile from the portal or the API waits at most that
-long. The senders of a fetched chunk are looked up together (:class:`escalade.mail.ingest.Senders`).
+New requests and replies wait in an :class:`~escalade.mail.batch.IngestBatch` and are written together
+when the group ends; a message written on its own keeps its own savepoint (see
+:func:`escalade.mail.ingest.mail_ingest`). A group holds its row locks (the year's ticket counter, the
+tickets it answers) from its writes until it commits, which is why it is short: a ticket created
+meanwhile from the portal or the API waits at most that long. What a fetched chunk needs from the
+database is read once for it (:class:`escalade.mail.lookups.Lookups`).
 """
 
 from __future__ import annotations
@@ -31,15 +33,18 @@ from django.db import connection, transaction
 from django.utils import timezone
 from imapclient import IMAPClient
 
-from escalade.mail.ingest import Senders, mail_ingest
+from escalade.mail.batch import IngestBatch
+from escalade.mail.ingest import PENDING, IngestOutcome, mail_ingest
+from escalade.mail.lookups import Lookups
 from escalade.mail.models import Mailbox, Security, SeenMessage
 from escalade.mail.parsing import ParsedMessage, header, message_ids, parse
 
 logger = logging.getLogger(__name__)
 DONE_FLAG = b"$EscaladeDone"
 BATCH = 200
-FETCH_COUNT, FETCH_BYTES = 25, 16 * 1_048_576  # messages fetched in one round trip, at most
+FETCH_COUNT, FETCH_BYTES = 50, 16 * 1_048_576  # messages fetched in one round trip, at most
 GROUP_SIZE, GROUP_SECONDS = 50, 0.1  # messages imported in one transaction, at most
+CLAIM_COUNT = 10  # messages claimed in one statement, at most
 # Test hook only: seconds to wait after each message, inside its transaction (the crash test kills us there).
 DELAY_VARIABLE = "ESCALADE_MAIL_TEST_DELAY"
 
@@ -117,9 +122,9 @@ def _poll(mailbox: Mailbox, client: ImapClient, limit: int) -> PollReport:
         fetched = client.fetch(chunk, ["BODY.PEEK[]"])
         raws = [(uid, bytes(fetched[uid].get(b"BODY[]") or b"")) for uid in chunk if fetched.get(uid)]
         pending = deque((uid, raw, _parse(raw)) for uid, raw in raws)  # missing: expunged meanwhile
-        senders = Senders(parsed.sender for _uid, _raw, parsed in pending if parsed is not None)
+        lookups = Lookups([parsed for _uid, _raw, parsed in pending if parsed is not None])
         while pending:
-            done = _import_group(mailbox, uidvalidity, pending, senders, report)
+            done = _import_group(mailbox, uidvalidity, pending, lookups, report)
             if done:
                 _mark_done(mailbox, client, uidvalidity, done)
     return report
@@ -155,48 +160,83 @@ def _import_group(
     mailbox: Mailbox,
     uidvalidity: int,
     pending: deque[tuple[int, bytes, ParsedMessage | None]],
-    senders: Senders,
+    lookups: Lookups,
     report: PollReport,
 ) -> list[int]:
     """Claim and import messages from ``pending`` in one transaction; returns the UIDs committed.
 
     The group ends after :data:`GROUP_SIZE` messages or :data:`GROUP_SECONDS`, whichever comes first.
-    A message another poller has claimed is skipped (its claim is waited for, then found taken).
+    Messages are claimed a few at a time (:func:`_claim_size`); one another poller has claimed is
+    skipped (its claim is waited for, then found taken). New requests and replies wait in an
+    :class:`IngestBatch`, written together before the commit.
     """
     done: list[int] = []
     started = time.monotonic()
     delay = float(os.environ.get(DELAY_VARIABLE) or 0)
     with transaction.atomic():
+        batch = IngestBatch(mailbox=mailbox, lookups=lookups)
         while pending and len(done) < GROUP_SIZE and (not done or time.monotonic() - started < GROUP_SECONDS):
-            uid, raw, parsed = pending.popleft()
-            message_id = parsed.message_id if parsed is not None else _message_id(raw)
-            if not _claim(mailbox, uidvalidity, uid, message_id):
-                report.skipped += 1
-                continue
-            kind = mail_ingest(raw, mailbox=mailbox, parsed=parsed, senders=senders).kind
-            if delay:
-                time.sleep(delay)
-            done.append(uid)
-            report.imported += 1
-            report.outcomes[kind] = report.outcomes.get(kind, 0) + 1
+            size = _claim_size(len(done), time.monotonic() - started)
+            taken = [pending.popleft() for _ in range(min(size, len(pending)))]
+            claimed = _claim(mailbox, uidvalidity, [(uid, _id_of(raw, parsed)) for uid, raw, parsed in taken])
+            for uid, raw, parsed in taken:
+                if uid not in claimed:
+                    report.skipped += 1
+                    continue
+                outcome = mail_ingest(raw, mailbox=mailbox, parsed=parsed, lookups=lookups, batch=batch)
+                if delay:
+                    time.sleep(delay)
+                done.append(uid)
+                report.imported += 1
+                _count(report, outcome)
+        batch.flush()
+        for outcome in batch.outcomes:
+            _count(report, outcome)
     return done
 
 
-def _claim(mailbox: Mailbox, uidvalidity: int, uid: int, message_id: str) -> bool:
-    """Record ``(mailbox, uidvalidity, uid)`` as ours; False when another poller has it (waits for it).
+def _claim_size(done: int, elapsed: float) -> int:
+    """How many messages to claim next: one to start a group, then as many as its time left should
+    hold at the pace so far (at most :data:`CLAIM_COUNT`), so that a group overruns little."""
+    if not done:
+        return 1
+    left = GROUP_SECONDS - elapsed
+    fitting = int(left / (elapsed / done)) if elapsed > 0 else CLAIM_COUNT
+    return max(1, min(fitting, CLAIM_COUNT, GROUP_SIZE - done))
+
+
+def _count(report: PollReport, outcome: IngestOutcome) -> None:
+    if outcome.kind != PENDING:  # counted when its batch is flushed
+        report.outcomes[outcome.kind] = report.outcomes.get(outcome.kind, 0) + 1
+
+
+def _id_of(raw: bytes, parsed: ParsedMessage | None) -> str:
+    return parsed.message_id if parsed is not None else _message_id(raw)
+
+
+def _claim(mailbox: Mailbox, uidvalidity: int, messages: list[tuple[int, str]]) -> set[int]:
+    """Record each ``(mailbox, uidvalidity, uid)`` as ours; returns the UIDs we got (for the others,
+    another poller's claim was waited for).
 
     One statement, no savepoint: the unique constraint decides (``ON CONFLICT DO NOTHING``, which
-    PostgreSQL and SQLite both understand), and the row count says who won.
+    PostgreSQL and SQLite both understand), and ``RETURNING`` says which rows were ours. UIDs are in
+    ascending order, as every poller claims them, so that two pollers cannot wait for each other.
     """
     table = connection.ops.quote_name(SeenMessage._meta.db_table)
     now = connection.ops.adapt_datetimefield_value(timezone.now())  # what the ORM would store
+    rows = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(messages))
+    values = [
+        value
+        for uid, message_id in messages
+        for value in (mailbox.pk, uidvalidity, uid, message_id[:998], now, False)
+    ]
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (mailbox_id, uidvalidity, uid, message_id, seen_at, is_flagged) "  # noqa: S608 - table name from the model
-            "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
-            [mailbox.pk, uidvalidity, uid, message_id[:998], now, False],
+            f"VALUES {rows} ON CONFLICT DO NOTHING RETURNING uid",
+            values,
         )
-        return bool(cursor.rowcount == 1)
+        return {uid for (uid,) in cursor.fetchall()}
 
 
 def _message_id(raw: bytes) -> str:

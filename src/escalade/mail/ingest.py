@@ -5,16 +5,15 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, OperationalError, transaction
-from django.db.models import Count
-from django.utils import timezone
+from django.db.models import prefetch_related_objects
 from django.utils.translation import gettext as _
 
 from escalade import authz
@@ -22,6 +21,7 @@ from escalade.accounts.models import User
 from escalade.accounts.services import user_create
 from escalade.core.actors import Actor
 from escalade.core.errors import DomainError
+from escalade.mail.lookups import Lookups, known_of, recent_count
 from escalade.mail.models import (
     Direction,
     Mailbox,
@@ -34,14 +34,16 @@ from escalade.mail.models import (
 from escalade.mail.noise import noise_reason
 from escalade.mail.outbound import bounce_record
 from escalade.mail.parsing import ParsedMessage, Part, parse
-from escalade.mail.threads import Known, is_duplicate, known_messages, strip_reply_prefixes, ticket_for
+from escalade.mail.threads import Known, is_duplicate, strip_reply_prefixes, ticket_for
 from escalade.mail.trimming import trim_reply
 from escalade.orgs.models import Organisation
 from escalade.orgs.selectors import organisation_for_email
 from escalade.tickets.choices import Channel, State
 from escalade.tickets.models import FollowUp, Ticket
 from escalade.tickets.services import (
-    attachment_add,
+    AttachmentRequest,
+    TicketRequest,
+    attachment_add_many,
     ticket_add_note,
     ticket_assign,
     ticket_create,
@@ -49,14 +51,21 @@ from escalade.tickets.services import (
     ticket_reply,
 )
 
+if TYPE_CHECKING:
+    from escalade.mail.batch import IngestBatch
+
 logger = logging.getLogger(__name__)
+PENDING = "pending"
+EMAIL = Actor.channel("email")
+CLOSED_STATES = frozenset({State.RESOLVED, State.CLOSED})
 IGNORED_REASONS = frozenset({QuarantineReason.AUTO_REPLY, QuarantineReason.BULK, QuarantineReason.BOUNCE,
                              QuarantineReason.LOOP})  # fmt: skip
 
 
 @dataclass(frozen=True)
 class IngestOutcome:
-    """What became of a message: ``ticket``, ``followup``, ``quarantine`` or ``duplicate``."""
+    """What became of a message: ``ticket``, ``followup``, ``quarantine`` or ``duplicate`` (``pending``:
+    waiting in an :class:`IngestBatch`)."""
 
     kind: str
     ticket: Ticket | None = None
@@ -73,40 +82,9 @@ class Refused(Exception):  # noqa: N818 - a decision, not an error
         self.reason, self.detail = reason, detail
 
 
-class Senders:
-    """The senders of a group of messages, looked up once for the group rather than once per message.
-
-    Their accounts (with the organisation) and how many messages each sent in the last hour (the rate
-    limit): two queries for the poller's group. Accounts created and messages imported meanwhile are
-    added as they happen.
-    """
-
-    def __init__(self, addresses: Iterable[str]) -> None:
-        wanted = {address for address in addresses if address}
-        self.users: dict[str, User] = {
-            user.email: user for user in User.objects.select_related("organisation").filter(email__in=wanted)
-        }
-        since = timezone.now() - timedelta(hours=1)
-        recent = (
-            MailMessage.objects.filter(direction=Direction.INBOUND, sender__in=wanted, created_at__gte=since)
-            .values_list("sender").annotate(count=Count("id")).order_by()
-        )  # fmt: skip
-        self.recent: dict[str, int] = dict(recent)
-        self.addresses = wanted
-
-    def user(self, address: str) -> User | None:
-        """The account found for the group (None: none then, or not one of the group's senders)."""
-        return self.users.get(address)
-
-    def recent_count(self, address: str) -> int:
-        if address not in self.addresses:
-            return _recent_count(address)
-        return self.recent.get(address, 0)
-
-    def imported(self, address: str, user: User) -> None:
-        if address in self.addresses:
-            self.users[address] = user
-            self.recent[address] = self.recent.get(address, 0) + 1
+def by_email(user: User) -> Actor:
+    """Who acts when ``user`` writes to a mailbox."""
+    return Actor.channel("email", user=user)
 
 
 def raw_store(raw: bytes) -> str:
@@ -124,14 +102,19 @@ def mail_ingest(
     mailbox: Mailbox | None = None,
     retry_of: Quarantine | None = None,
     parsed: ParsedMessage | None = None,
-    senders: Senders | None = None,
+    lookups: Lookups | None = None,
+    batch: IngestBatch | None = None,
 ) -> IngestOutcome:
     """Import one message. Never raises because of the message: what cannot be imported is quarantined.
 
     Runs in its own transaction (a savepoint when the caller has one), so a crash leaves nothing half done.
     A database that fails (deadlock, lost connection: ``OperationalError``) is not the message's fault:
     the error propagates, so that the caller rolls back and the message is tried again later.
-    A caller importing several messages passes each one ``parsed`` and their :class:`Senders`.
+    A caller importing several messages passes each one ``parsed`` and their :class:`Lookups`, and
+    may pass an :class:`~escalade.mail.batch.IngestBatch`: a new request (an unknown sender's too,
+    when the mailbox's policy gives them an account), a known sender's reply to an open ticket or to a
+    waiting message then waits in it (outcome ``pending``) and is written with the batch's others
+    when the caller flushes it (or before a message that must come after it).
     """
     if parsed is None:
         try:
@@ -139,17 +122,46 @@ def mail_ingest(
         except Exception as error:  # noqa: BLE001 - any parser failure is a quarantine, never a crash
             logger.warning("unparseable message: %s", error)
             return _quarantine(raw, mailbox, None, Refused(QuarantineReason.ERROR, f"parse: {error!r}"))
-    known = known_messages(parsed)
+    if batch is not None and parsed.message_id in batch.message_ids:
+        batch.flush()  # delivered again while its first copy waits: written first, this one is a duplicate
+    known = known_of(parsed, lookups)
     if is_duplicate(parsed, known):
         return IngestOutcome(kind="duplicate", reason=parsed.message_id)
     try:
         _screen(parsed)  # automatic mail is refused before any write (no savepoint to open and undo)
-        with transaction.atomic():
-            return _import(parsed, raw, mailbox, known, retry_of=retry_of, senders=senders)
+        answers = batch.answered(parsed, known) if batch is not None else None
+        if batch is not None and answers is not None:  # it follows up a waiting message
+            user = _sender(parsed, lookups, retry_of=retry_of)
+            route = Route(user=user, ticket=None, answers=answers)
+            if user is not None and batch.may_follow(user, answers) and not batch.behind_files(route):
+                return batch.add(parsed, raw, route=route)
+            batch.flush()
+            known = known_of(parsed, lookups)
+        route = _route(parsed, mailbox, known, retry_of=retry_of, lookups=lookups)  # reads only
+        if batch is not None and (route.ticket is None or route.is_plain_reply):
+            if batch.behind_files(route):
+                batch.flush()
+            organisation = _new_sender_organisation(parsed, mailbox) if route.user is None else None
+            return batch.add(parsed, raw, route=route, organisation=organisation)
+        # It may create a ticket or reopen one: after the messages that came before it.
+        if batch is not None and batch.flush() and route.user is None:  # its account may exist now
+            route = _route(parsed, mailbox, known, retry_of=retry_of, lookups=lookups)
     except Refused as refusal:
-        if refusal.reason == QuarantineReason.BOUNCE:
-            bounce_record(parsed)  # outside the import's savepoint, so it is kept
-        return _quarantine(raw, mailbox, parsed, refusal)
+        return _refused(raw, mailbox, parsed, refusal)
+    return _import_safely(parsed, raw, mailbox, route, lookups=lookups)
+
+
+def _import_safely(
+    parsed: ParsedMessage, raw: bytes, mailbox: Mailbox | None, route: Route, *, lookups: Lookups | None
+) -> IngestOutcome:
+    """:func:`_import` in a savepoint; a refusal or an error quarantines the message."""
+    if lookups is not None and route.ticket is not None:
+        lookups.tickets.forget([route.ticket.pk])  # written (or tried): read again when next needed
+    try:
+        with transaction.atomic():
+            return _import(parsed, raw, mailbox, route, lookups=lookups)
+    except Refused as refusal:
+        return _refused(raw, mailbox, parsed, refusal)
     except IntegrityError:
         if MailMessage.objects.filter(direction=Direction.INBOUND, message_id=parsed.message_id).exists():
             return IngestOutcome(kind="duplicate", reason=parsed.message_id)
@@ -160,6 +172,12 @@ def mail_ingest(
         logger.exception("message %s could not be imported", parsed.message_id)
         detail = f"{type(error).__name__}: {error}"
         return _quarantine(raw, mailbox, parsed, Refused(QuarantineReason.ERROR, detail))
+
+
+def _refused(raw: bytes, mailbox: Mailbox | None, parsed: ParsedMessage, refusal: Refused) -> IngestOutcome:
+    if refusal.reason == QuarantineReason.BOUNCE:
+        bounce_record(parsed)  # outside the import's savepoint, so it is kept
+    return _quarantine(raw, mailbox, parsed, refusal)
 
 
 def _quarantine(
@@ -188,23 +206,62 @@ def _screen(parsed: ParsedMessage) -> None:
         raise Refused(reason, parsed.headers.get("auto-submitted", "") or parsed.subject)
 
 
-def _import(
+@dataclass(frozen=True)
+class Route:
+    """Where a message goes, as read before any write: its sender's account (None: none yet, the
+    mailbox's policy may create it) and the ticket it follows up (None: a new request), or the index
+    of the message it answers in an :class:`IngestBatch`."""
+
+    user: User | None
+    ticket: Ticket | None
+    answers: int | None = None
+
+    @property
+    def is_plain_reply(self) -> bool:
+        """A known sender's follow-up on an open ticket: it creates and reopens nothing."""
+        return self.user is not None and self.ticket is not None and self.ticket.state not in CLOSED_STATES
+
+
+def _route(
     parsed: ParsedMessage,
-    raw: bytes,
     mailbox: Mailbox | None,
     known: list[Known],
     *,
     retry_of: Quarantine | None,
-    senders: Senders | None,
-) -> IngestOutcome:
+    lookups: Lookups | None,
+) -> Route:
+    user = _sender(parsed, lookups, retry_of=retry_of)
+    ticket, _how = ticket_for(parsed, known, lookups.tickets if lookups is not None else None)
+    if user is not None and ticket is not None:
+        ticket = _replied_ticket(parsed, user, ticket, mailbox)
+    return Route(user=user, ticket=ticket)
+
+
+def _sender(parsed: ParsedMessage, lookups: Lookups | None, *, retry_of: Quarantine | None) -> User | None:
+    """The sender's account (None: none yet), once the rate limit is checked."""
     if retry_of is None:  # an administrator's retry is not rate-limited
-        _check_rate(parsed.sender, senders)
-    user = _sender_user(parsed, mailbox, senders)
-    ticket, _how = ticket_for(parsed, known)
-    if ticket is not None and not authz.can_reply_to_ticket(user, ticket):
-        if mailbox is not None and mailbox.unknown_senders == UnknownSenderPolicy.REFUSE:
-            raise Refused(QuarantineReason.SENDER_NOT_ALLOWED, f"{parsed.sender} on {ticket.reference}")
-        ticket = None
+        _check_rate(parsed.sender, lookups)
+    return _existing_user(parsed, lookups)
+
+
+def _replied_ticket(
+    parsed: ParsedMessage, user: User, ticket: Ticket, mailbox: Mailbox | None
+) -> Ticket | None:
+    """``ticket`` if ``user`` may answer it; None: a new ticket of their own (or refused, per policy)."""
+    if authz.can_reply_to_ticket(user, ticket):
+        return ticket
+    if mailbox is not None and mailbox.unknown_senders == UnknownSenderPolicy.REFUSE:
+        raise Refused(QuarantineReason.SENDER_NOT_ALLOWED, f"{parsed.sender} on {ticket.reference}")
+    return None
+
+
+def _import(
+    parsed: ParsedMessage, raw: bytes, mailbox: Mailbox | None, route: Route, *, lookups: Lookups | None
+) -> IngestOutcome:
+    user, ticket = route.user, route.ticket
+    if user is None:
+        user = _new_sender(parsed, mailbox)
+        ticket = _replied_ticket(parsed, user, ticket, mailbox) if ticket is not None else None
     if ticket is not None and not _reopen_if_needed(ticket, user):
         ticket = None
     if ticket is None:
@@ -212,43 +269,59 @@ def _import(
         kind = "ticket"
     else:
         followup, kind = _follow_up(parsed, ticket, user), "followup"
-    _attach(parsed, ticket, followup, user, message_size=len(raw))
-    MailMessage.objects.create(
+    attach_files([Files(parsed, ticket, followup, user, len(raw))])
+    record = inbound_record(parsed, raw, mailbox, ticket, followup)
+    record.save(force_insert=True)
+    if lookups is not None:
+        lookups.recorded(record, user)
+    return IngestOutcome(kind=kind, ticket=ticket, followup=followup)
+
+
+def inbound_record(
+    parsed: ParsedMessage, raw: bytes, mailbox: Mailbox | None, ticket: Ticket, followup: FollowUp | None
+) -> MailMessage:
+    """The record of a received message (not saved): for threading, duplicates and the rate limit."""
+    return MailMessage(
         direction=Direction.INBOUND, message_id=parsed.message_id, ticket=ticket, followup=followup,
         mailbox=mailbox, sender=parsed.sender, subject=parsed.subject, raw=raw_store(raw),
         full_text=parsed.text, html=parsed.html,
     )  # fmt: skip
-    if senders is not None:
-        senders.imported(parsed.sender, user)
-    return IngestOutcome(kind=kind, ticket=ticket, followup=followup)
 
 
-def _check_rate(sender: str, senders: Senders | None) -> None:
-    recent = senders.recent_count(sender) if senders is not None else _recent_count(sender)
+def _check_rate(sender: str, lookups: Lookups | None) -> None:
+    recent = lookups.senders.recent_count(sender) if lookups is not None else recent_count(sender)
     if recent >= settings.ESCALADE_MAIL_RATE_PER_HOUR:
         raise Refused(QuarantineReason.RATE_LIMITED, f"more than {settings.ESCALADE_MAIL_RATE_PER_HOUR}/hour")
-
-
-def _recent_count(sender: str) -> int:
-    since = timezone.now() - timedelta(hours=1)
-    return MailMessage.objects.filter(
-        direction=Direction.INBOUND, sender=sender, created_at__gte=since
-    ).count()
 
 
 def _user_by_email(address: str) -> User | None:
     return User.objects.select_related("organisation").filter(email=address).first()
 
 
-def _sender_user(parsed: ParsedMessage, mailbox: Mailbox | None, senders: Senders | None) -> User:
-    """The sender's account, or a new one when the mailbox's policy allows."""
+def _existing_user(parsed: ParsedMessage, lookups: Lookups | None) -> User | None:
+    """The sender's account (None: none yet); a deactivated one is refused."""
     # Not among the group's senders: read again, another worker may have just created the account.
-    user = (senders.user(parsed.sender) if senders is not None else None) or _user_by_email(parsed.sender)
-    if user is not None:
-        if not user.is_active:
-            raise Refused(QuarantineReason.UNKNOWN_SENDER, f"{parsed.sender} is deactivated")
-        return user
+    found = lookups.senders.user(parsed.sender) if lookups is not None else None
+    user = found or _user_by_email(parsed.sender)
+    if user is not None and not user.is_active:
+        raise Refused(QuarantineReason.UNKNOWN_SENDER, f"{parsed.sender} is deactivated")
+    return user
+
+
+def _new_sender(parsed: ParsedMessage, mailbox: Mailbox | None) -> User:
+    """A new account for an unknown sender, when the mailbox's policy allows."""
+    return sender_create(parsed, _new_sender_organisation(parsed, mailbox))
+
+
+def _new_sender_organisation(parsed: ParsedMessage, mailbox: Mailbox | None) -> Organisation:
+    """Where the mailbox's policy puts an unknown sender's account; refused when it does not allow one."""
     organisation = _organisation_for_unknown(parsed.sender, mailbox)
+    if organisation is None:
+        raise Refused(QuarantineReason.UNKNOWN_SENDER, parsed.sender)
+    return organisation
+
+
+def sender_create(parsed: ParsedMessage, organisation: Organisation | None) -> User:
     if organisation is None:
         raise Refused(QuarantineReason.UNKNOWN_SENDER, parsed.sender)
     name = parsed.sender_name or parsed.sender.partition("@")[0]
@@ -272,7 +345,7 @@ def _organisation_for_unknown(sender: str, mailbox: Mailbox | None) -> Organisat
 
 def _reopen_if_needed(ticket: Ticket, user: User) -> bool:
     """A reply to a resolved/closed ticket reopens it within the window; False: open a new ticket."""
-    if ticket.state not in {State.RESOLVED, State.CLOSED}:
+    if ticket.state not in CLOSED_STATES:
         return True
     try:
         ticket_reopen(actor=Actor.channel("email", user=user), ticket=ticket, reason=_("Reply by e-mail"))
@@ -281,18 +354,38 @@ def _reopen_if_needed(ticket: Ticket, user: User) -> bool:
     return True
 
 
-def _new_ticket(parsed: ParsedMessage, user: User, mailbox: Mailbox | None) -> Ticket:
+def ticket_request(parsed: ParsedMessage, user: User, mailbox: Mailbox | None) -> TicketRequest:
+    """The new ticket a message asks for (reads nothing once the mailbox's category is loaded)."""
+    title, text = request_text(parsed)
+    category = mailbox.category if mailbox is not None and mailbox.category_id else None
+    if category is not None:
+        prefetch_related_objects([category], "organisations", "fields")  # once per mailbox object
+        allowed = {organisation.pk for organisation in category.organisations.all()}
+        category = category if not allowed or user.organisation_id in allowed else None
+    return TicketRequest(
+        requester=user, title=title or _("(no subject)"), description=text, channel=Channel.EMAIL,
+        category=category,
+    )  # fmt: skip
+
+
+def request_text(parsed: ParsedMessage) -> tuple[str, str]:
+    """A new request's title and text; refused when it has neither, nor any file."""
     text = trim_reply(parsed.text, forwarded_ok=True) if parsed.text.strip() else ""
     title = strip_reply_prefixes(parsed.subject) or (text.strip().splitlines() or [""])[0][:120]
     if not title.strip() and not text.strip() and not parsed.parts:
         raise Refused(QuarantineReason.EMPTY, "no subject, no text")
-    category = mailbox.category if mailbox is not None and mailbox.category_id else None
-    if category is not None and category.organisations.exists():
-        category = category if category.organisations.filter(pk=user.organisation_id).exists() else None
-    ticket = ticket_create(
-        actor=Actor.channel("email", user=user), requester=user, title=title or _("(no subject)"),
-        description=text, channel=Channel.EMAIL, category=category,
-    )  # fmt: skip
+    return title, text
+
+
+def _new_ticket(parsed: ParsedMessage, user: User, mailbox: Mailbox | None) -> Ticket:
+    request = ticket_request(parsed, user, mailbox)
+    ticket = ticket_create(actor=Actor.channel("email", user=user), **vars(request))
+    mailbox_team(ticket, mailbox)
+    return ticket
+
+
+def mailbox_team(ticket: Ticket, mailbox: Mailbox | None) -> None:
+    """A new ticket goes to the mailbox's team, if it has one and the ticket is not assigned yet."""
     if (
         mailbox is not None
         and mailbox.team_id
@@ -303,45 +396,64 @@ def _new_ticket(parsed: ParsedMessage, user: User, mailbox: Mailbox | None) -> T
             ticket_assign(actor=Actor.system("mail"), ticket=ticket, team=mailbox.team)
         except DomainError:
             logger.info("mailbox team %s does not serve %s", mailbox.team_id, ticket.organisation_id)
-    return ticket
 
 
 def _follow_up(parsed: ParsedMessage, ticket: Ticket, user: User) -> FollowUp:
+    return ticket_reply(actor=by_email(user), ticket=ticket, body=reply_body(parsed), channel=Channel.EMAIL)
+
+
+def reply_body(parsed: ParsedMessage) -> str:
     body = trim_reply(parsed.text) if parsed.text.strip() else ""
     if not body:
         body = _("(see the attached files)") if parsed.parts else _("(empty message)")
-    return ticket_reply(
-        actor=Actor.channel("email", user=user), ticket=ticket, body=body, channel=Channel.EMAIL
-    )
+    return body
 
 
-def _attach(
-    parsed: ParsedMessage, ticket: Ticket, followup: FollowUp | None, user: User, *, message_size: int
-) -> None:
-    """Store the message's files; what is refused or over a limit is listed in an internal note."""
-    dropped: list[str] = []
-    if message_size > settings.ESCALADE_MAIL_MAX_BYTES:
-        limit = settings.ESCALADE_MAIL_MAX_BYTES // 1_048_576
-        dropped += [_("%(name)s (the message exceeds %(size)d MB)") % {"name": p.filename, "size": limit}
-                    for p in parsed.parts]  # fmt: skip
-    else:
-        for part in parsed.parts:
-            problem = _attach_one(part, ticket, followup, user)
-            if problem:
-                dropped.append(problem)
-    if dropped:
-        note = _("Files from the e-mail that were not stored:") + "\n" + "\n".join(f"- {d}" for d in dropped)
-        ticket_add_note(actor=Actor.system("mail"), ticket=ticket, body=note)
+@dataclass(frozen=True)
+class Files:
+    """The files of a received message, to store on its ticket (or follow-up)."""
+
+    parsed: ParsedMessage
+    ticket: Ticket
+    followup: FollowUp | None
+    user: User
+    message_size: int
 
 
-def _attach_one(part: Part, ticket: Ticket, followup: FollowUp | None, user: User) -> str:
+def attach_files(messages: Sequence[Files]) -> None:
+    """Store the messages' files (one ``attachment_add_many``); what is refused or over a limit is
+    listed in an internal note on its ticket."""
+    requests: list[AttachmentRequest] = []
+    slots: list[list[str | int]] = []  # per message, per file: why it was dropped, or its request
+    for message in messages:
+        if message.message_size > settings.ESCALADE_MAIL_MAX_BYTES:
+            limit = settings.ESCALADE_MAIL_MAX_BYTES // 1_048_576
+            too_big = _("%(name)s (the message exceeds %(size)d MB)")
+            slots.append([too_big % {"name": part.filename, "size": limit} for part in message.parsed.parts])
+            continue
+        slots.append([_file_request(part, message, requests) for part in message.parsed.parts])
+    results = attachment_add_many(attachments=requests) if requests else []
+    for message, files in zip(messages, slots, strict=True):
+        dropped = [
+            slot if isinstance(slot, str) else f"{requests[slot].filename} ({results[slot]})"
+            for slot in files
+            if isinstance(slot, str) or isinstance(results[slot], DomainError)
+        ]
+        if dropped:
+            note = (
+                _("Files from the e-mail that were not stored:") + "\n" + "\n".join(f"- {d}" for d in dropped)
+            )
+            ticket_add_note(actor=Actor.system("mail"), ticket=message.ticket, body=note)
+
+
+def _file_request(part: Part, message: Files, requests: list[AttachmentRequest]) -> str | int:
+    """Why ``part`` is not stored, or the index of the request that stores it (appended)."""
     if not part.data:
         return _("%(name)s (empty file)") % {"name": part.filename}
-    try:  # attachment_add is atomic: a refused file leaves nothing behind
-        attachment_add(
-            actor=Actor.channel("email", user=user), ticket=ticket, filename=part.filename,
-            content=io.BytesIO(part.data), followup=followup,
-        )  # fmt: skip
-    except DomainError as error:
-        return f"{part.filename} ({error})"
-    return ""
+    requests.append(
+        AttachmentRequest(
+            actor=by_email(message.user), ticket=message.ticket, filename=part.filename,
+            content=io.BytesIO(part.data), followup=message.followup,
+        )
+    )  # fmt: skip
+    return len(requests) - 1

@@ -10,12 +10,12 @@ from collections.abc import Iterable, Sequence
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, prefetch_related_objects
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from escalade.accounts.models import Role, User
+from escalade.accounts.models import Role, TeamMembership, User
 from escalade.core.actors import Actor
 from escalade.core.models import Event
 from escalade.core.services import event_record
@@ -29,17 +29,41 @@ MAX_ATTEMPTS = 6
 AGENT_KINDS = frozenset({"assigned", "escalated", "sla_warning", "sla_breached", "requester_reply"})
 
 
-def _staff_recipients(ticket: Ticket) -> list[User]:
-    if ticket.assignee is not None:
-        return [ticket.assignee]
-    return list(User.objects.filter(teams=ticket.team_id, is_active=True)) if ticket.team_id else []
+class _Staff:
+    """The agents to mail about some tickets: their assignees, else the active members of their teams,
+    each read on first need for all the tickets together (one query however many events need them)."""
+
+    def __init__(self, tickets: Iterable[Ticket]) -> None:
+        self.tickets = list(tickets)
+        self.members: dict[int, list[User]] | None = None
+        self.assignees_read = False
+
+    def of(self, ticket: Ticket) -> list[User]:
+        if ticket.assignee_id:
+            if not self.assignees_read:
+                prefetch_related_objects([other for other in self.tickets if other.assignee_id], "assignee")
+                self.assignees_read = True
+            return [ticket.assignee] if ticket.assignee is not None else []
+        return self._team(ticket.team_id) if ticket.team_id else []
+
+    def _team(self, team_id: int) -> list[User]:
+        if self.members is None:
+            self.members = {}
+            teams = {ticket.team_id for ticket in self.tickets if not ticket.assignee_id and ticket.team_id}
+            memberships = (
+                TeamMembership.objects.filter(team_id__in=teams, user__is_active=True)
+                .select_related("user").order_by("user__full_name", "user_id")
+            )  # fmt: skip
+            for membership in memberships:
+                self.members.setdefault(membership.team_id, []).append(membership.user)
+        return list(self.members.get(team_id, ()))
 
 
 def _customer_recipients(ticket: Ticket) -> list[User]:
     return [ticket.requester, *ticket.watchers.filter(is_active=True)]
 
 
-def _plan(event: Event, ticket: Ticket) -> list[tuple[str, list[User]]]:  # noqa: PLR0911 - one per action
+def _plan(event: Event, ticket: Ticket, staff: _Staff) -> list[tuple[str, list[User]]]:  # noqa: PLR0911 - one per action
     action, changes = event.action, event.changes
     if action == "ticket.created":
         plan = [("ticket_received", [ticket.requester])]
@@ -48,7 +72,7 @@ def _plan(event: Event, ticket: Ticket) -> list[tuple[str, list[User]]]:  # noqa
         by_staff = event.actor is not None and event.actor.is_provider_staff
         if by_staff:
             return [("agent_reply", _customer_recipients(ticket))]
-        return [("requester_reply", _staff_recipients(ticket))]
+        return [("requester_reply", staff.of(ticket))]
     if action == "ticket.state_changed" and changes.get("state", {}).get("to") == State.PENDING_REQUESTER:
         return [("waiting_for_you", [ticket.requester])]
     if action == "ticket.resolved":
@@ -56,10 +80,10 @@ def _plan(event: Event, ticket: Ticket) -> list[tuple[str, list[User]]]:  # noqa
     if action == "ticket.assigned" and ticket.assignee and "assignee" in changes:
         return [("assigned", [ticket.assignee])]
     if action == "ticket.escalated":
-        return [("escalated", _staff_recipients(ticket))]
+        return [("escalated", staff.of(ticket))]
     if action in {"ticket.sla_warning", "ticket.sla_breached"}:
         supervisors = User.objects.filter(role=Role.SUPERVISOR, is_active=True)
-        return [(action.removeprefix("ticket."), [*_staff_recipients(ticket), *supervisors])]
+        return [(action.removeprefix("ticket."), [*staff.of(ticket), *supervisors])]
     return []
 
 
@@ -75,15 +99,21 @@ def mail_on_ticket_event(*, event: Event, ticket: Ticket) -> list[OutboundMail]:
 
 
 def mail_on_ticket_events(*, pairs: Sequence[tuple[Event, Ticket]]) -> list[OutboundMail]:
-    """:func:`mail_on_ticket_event` for many events (bulk creation): the same mails, one insert."""
+    """:func:`mail_on_ticket_event` for many events (bulk creation and replies): the same mails, one
+    insert, and the members of the teams concerned read in one query."""
+    staff = _Staff(ticket for _event, ticket in pairs)
     return _queue(
-        [(kind, person, ticket, event) for event, ticket in pairs for kind, person in _wanted(event, ticket)]
+        [
+            (kind, person, ticket, event)
+            for event, ticket in pairs
+            for kind, person in _wanted(event, ticket, staff)
+        ]
     )
 
 
-def _wanted(event: Event, ticket: Ticket) -> list[tuple[str, User]]:
+def _wanted(event: Event, ticket: Ticket, staff: _Staff) -> list[tuple[str, User]]:
     wanted: list[tuple[str, User]] = []
-    for kind, people in _plan(event, ticket):
+    for kind, people in _plan(event, ticket, staff):
         seen: set[int] = set()
         for person in people:
             own_action = person is not None and person.pk == event.actor_id and kind != "ticket_received"
@@ -140,10 +170,11 @@ def _queue(wanted: Sequence[tuple[str, User, Ticket, Event | None]]) -> list[Out
         )
         for kind, person, ticket, event in wanted
     )  # fmt: skip
-    from escalade.mail.tasks import send_mail  # noqa: PLC0415 - tasks import this module
+    from escalade.mail.tasks import MAILS_PER_TASK, send_mails  # noqa: PLC0415 - tasks import this module
 
-    for mail in mails:
-        transaction.on_commit(functools.partial(send_mail, mail.pk))
+    ids = [mail.pk for mail in mails]
+    for start in range(0, len(ids), MAILS_PER_TASK):
+        transaction.on_commit(functools.partial(send_mails, ids[start : start + MAILS_PER_TASK]))
     return mails
 
 

@@ -12,6 +12,7 @@ from escalade.mail.models import Mailbox, OutboundMail, OutboundState
 from escalade.mail.services import mailbox_poll, outbound_send
 
 logger = logging.getLogger(__name__)
+MAILS_PER_TASK = 10
 
 
 @periodic_job(crontab(minute="*"), name="mail.poll")
@@ -41,6 +42,19 @@ def backoff(attempts: int) -> int:
 @db_task(name="mail.send")
 def send_mail(mail_id: int) -> None:
     """Send one notification; on failure schedule the next attempt with exponential backoff."""
+    _send(mail_id)
+
+
+@db_task(name="mail.send_many")
+def send_mails(mail_ids: list[int]) -> None:
+    """Send some notifications of one transaction in turn (at most :data:`MAILS_PER_TASK`: one queue
+    write for them, while a transaction's many mails still spread over the workers); each failure
+    schedules that mail's next attempt, as :func:`send_mail` does."""
+    for mail_id in mail_ids:
+        _send(mail_id)
+
+
+def _send(mail_id: int) -> None:
     try:
         outbound_send(mail_id=mail_id)
     except Exception:  # noqa: BLE001 - recorded on the mail by outbound_send; retried below

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.db.models import Q
 
 from escalade.mail.models import Direction, MailMessage
 from escalade.mail.parsing import ParsedMessage
@@ -21,12 +25,48 @@ def known_messages(parsed: ParsedMessage) -> list[Known]:
     One light query (no join, no model objects) serves both the duplicate check (this Message-ID was
     already received) and the threading; the ticket itself is read only when one is found.
     """
-    wanted = [parsed.message_id, *_answered(parsed)[:50]]
     return list(
-        MailMessage.objects.filter(message_id__in=wanted)
+        MailMessage.objects.filter(message_id__in=_wanted(parsed))
         .order_by("-id")
         .values_list("message_id", "direction", "ticket_id")
     )
+
+
+class KnownMessages:
+    """:func:`known_messages` for several messages (a poller's chunk), read in one query.
+
+    The messages recorded after that query (by this poller: :meth:`add`) are added, newest first;
+    for the others, the database's unique constraint on the Message-ID still has the last word.
+    """
+
+    def __init__(self, messages: Iterable[ParsedMessage]) -> None:
+        self.wanted = {message_id for parsed in messages for message_id in _wanted(parsed)}
+        self.rows: dict[str, list[Known]] = defaultdict(list)
+        rows = MailMessage.objects.filter(message_id__in=self.wanted).order_by("-id")
+        for row in rows.values_list("message_id", "direction", "ticket_id") if self.wanted else ():
+            self.rows[row[0]].append(row)
+
+    def of(self, parsed: ParsedMessage) -> list[Known]:
+        """What :func:`known_messages` gives (read now for a message that was not in the chunk)."""
+        wanted = _wanted(parsed)
+        if not self.wanted.issuperset(wanted):
+            return known_messages(parsed)
+        return [row for message_id in dict.fromkeys(wanted) for row in self.rows.get(message_id, ())]
+
+    def add(self, *, message_id: str, direction: str, ticket_id: int | None) -> None:
+        """A message just recorded."""
+        if message_id in self.wanted:
+            self.rows[message_id].insert(0, (message_id, direction, ticket_id))
+
+
+def _wanted(parsed: ParsedMessage) -> list[str]:
+    return [parsed.message_id, *answered_ids(parsed)]
+
+
+def answered_ids(parsed: ParsedMessage) -> list[str]:
+    """The messages ``parsed`` answers, as threading looks for them: In-Reply-To, then References from
+    the most recent, at most 50."""
+    return _answered(parsed)[:50]
 
 
 def is_duplicate(parsed: ParsedMessage, known: list[Known]) -> bool:
@@ -38,7 +78,40 @@ def _answered(parsed: ParsedMessage) -> list[str]:
     return [*parsed.in_reply_to, *reversed(parsed.references)]
 
 
-def ticket_by_headers(parsed: ParsedMessage, known: list[Known]) -> Ticket | None:
+class ThreadTickets:
+    """The tickets that threading may find for a chunk's messages (those of the records they answer,
+    those named in their subjects), read in one query; others are read when asked for. The poller
+    forgets a ticket it writes, so that the next message reads it again."""
+
+    def __init__(self, messages: Iterable[ParsedMessage], known: KnownMessages) -> None:
+        ids = {row[2] for rows in known.rows.values() for row in rows if row[2] is not None}
+        references = {reference for parsed in messages if (reference := reference_in_subject(parsed.subject))}
+        self.by_pk: dict[int, Ticket] = {}
+        self.by_reference: dict[str, Ticket] = {}
+        if ids or references:
+            for ticket in Ticket.objects.filter(Q(pk__in=ids) | Q(reference__in=references)):
+                self.by_pk[ticket.pk] = self.by_reference[ticket.reference] = ticket
+
+    def get(self, pk: int) -> Ticket | None:
+        return self.by_pk.get(pk) or Ticket.objects.filter(pk=pk).first()
+
+    def named(self, reference: str) -> Ticket | None:
+        return self.by_reference.get(reference) or Ticket.objects.filter(reference=reference).first()
+
+    def forget(self, pks: Iterable[int]) -> None:
+        for pk in pks:
+            ticket = self.by_pk.pop(pk, None)
+            if ticket is not None:
+                self.by_reference.pop(ticket.reference, None)
+
+    def clear(self) -> None:
+        self.by_pk.clear()
+        self.by_reference.clear()
+
+
+def ticket_by_headers(
+    parsed: ParsedMessage, known: list[Known], tickets: ThreadTickets | None = None
+) -> Ticket | None:
     """The ticket of the most recent known message among In-Reply-To and References."""
     wanted = _answered(parsed)
     if not wanted:
@@ -46,7 +119,8 @@ def ticket_by_headers(parsed: ParsedMessage, known: list[Known]) -> Ticket | Non
     by_id = {message_id: ticket_id for message_id, _direction, ticket_id in known if ticket_id is not None}
     for message_id in wanted:
         if message_id in by_id:
-            return Ticket.objects.filter(pk=by_id[message_id]).first()
+            pk = by_id[message_id]
+            return tickets.get(pk) if tickets is not None else Ticket.objects.filter(pk=pk).first()
     return None
 
 
@@ -59,21 +133,27 @@ def reference_in_subject(subject: str) -> str | None:
     return f"{prefix}-{year}-{int(number):06d}"
 
 
-def ticket_by_subject(parsed: ParsedMessage) -> Ticket | None:
+def ticket_by_subject(parsed: ParsedMessage, tickets: ThreadTickets | None = None) -> Ticket | None:
     reference = reference_in_subject(parsed.subject)
     if reference is None:
         return None
-    return Ticket.objects.filter(reference=reference).first()
+    return (
+        tickets.named(reference)
+        if tickets is not None
+        else Ticket.objects.filter(reference=reference).first()
+    )
 
 
-def ticket_for(parsed: ParsedMessage, known: list[Known]) -> tuple[Ticket | None, str]:
+def ticket_for(
+    parsed: ParsedMessage, known: list[Known], tickets: ThreadTickets | None = None
+) -> tuple[Ticket | None, str]:
     """The ticket this message follows up, and how it was found (``headers``/``subject``/``""``).
 
-    ``known`` is :func:`known_messages` of ``parsed``."""
-    ticket = ticket_by_headers(parsed, known)
+    ``known`` is :func:`known_messages` of ``parsed``; ``tickets``, a chunk's tickets read beforehand."""
+    ticket = ticket_by_headers(parsed, known, tickets)
     if ticket is not None:
         return ticket, "headers"
-    ticket = ticket_by_subject(parsed)
+    ticket = ticket_by_subject(parsed, tickets)
     return (ticket, "subject") if ticket is not None else (None, "")
 
 

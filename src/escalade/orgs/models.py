@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import zoneinfo
 
 from django.core.exceptions import ValidationError
@@ -10,9 +11,15 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 
+@functools.cache
+def _time_zones() -> frozenset[str]:
+    """The IANA names, read once per process (``available_timezones`` walks the whole database)."""
+    return frozenset(zoneinfo.available_timezones())
+
+
 def validate_time_zone(value: str) -> None:
     """Reject names that the IANA database does not know."""
-    if value not in zoneinfo.available_timezones():
+    if value not in _time_zones():
         raise ValidationError(_("Unknown time zone: %(value)s"), params={"value": value})
 
 

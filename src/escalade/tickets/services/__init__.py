@@ -4,7 +4,13 @@ Each validates, checks ``escalade.authz`` for the acting person, writes in a tra
 event, refreshes the SLA clock, and leaves notifications/mail to after the commit.
 """
 
-from escalade.tickets.services.bulk import ticket_create_many
+from escalade.tickets.services.bulk import (
+    AttachmentRequest,
+    ReplyRequest,
+    attachment_add_many,
+    ticket_create_many,
+    ticket_reply_many,
+)
 from escalade.tickets.services.conversation import attachment_add, ticket_add_note, ticket_reply
 from escalade.tickets.services.editing import ticket_update
 from escalade.tickets.services.intake import TicketRequest, priority_for, ticket_create
@@ -23,8 +29,9 @@ from escalade.tickets.services.workflow import (
 )
 
 __all__ = [
-    "TicketRequest", "attachment_add", "priority_for", "ticket_add_note", "ticket_assign", "ticket_close",
-    "ticket_create", "ticket_create_many", "ticket_escalate", "ticket_hand_back", "ticket_link",
-    "ticket_merge", "ticket_qualify", "ticket_reopen", "ticket_reply", "ticket_resolve",
-    "ticket_set_priority", "ticket_take", "ticket_transition", "ticket_update",
+    "AttachmentRequest", "ReplyRequest", "TicketRequest", "attachment_add", "attachment_add_many",
+    "priority_for", "ticket_add_note", "ticket_assign", "ticket_close", "ticket_create", "ticket_create_many",
+    "ticket_escalate", "ticket_hand_back", "ticket_link", "ticket_merge", "ticket_qualify", "ticket_reopen",
+    "ticket_reply", "ticket_reply_many", "ticket_resolve", "ticket_set_priority", "ticket_take",
+    "ticket_transition", "ticket_update",
 ]  # fmt: skip

@@ -84,23 +84,26 @@ def record(
 
 def record_many(
     *,
-    actor: Actor,
+    actors: Sequence[Actor],
     tickets: Sequence[Ticket],
     action: str,
     data: Sequence[Mapping[str, JSONValue]],
     before: Mapping[str, JSONValue] | None = None,
+    changes: Sequence[Mapping[str, dict[str, JSONValue]]] | None = None,
 ) -> list[Event]:
-    """:func:`record` for several tickets (``data[i]`` for ``tickets[i]``): the same events, written in
-    one insert; the same mails; one re-indexing task for all the tickets after the commit."""
+    """:func:`record` for several tickets (``actors[i]`` did ``action`` on ``tickets[i]``, with
+    ``data[i]`` and, if given, ``changes[i]``): the same events, written in one insert; the same mails;
+    one re-indexing task for all the tickets after the commit."""
+    each = changes if changes is not None else [None] * len(tickets)
     events = Event.objects.bulk_create(
-        _event(actor, ticket, action, _changes(ticket, before, None), details)
-        for ticket, details in zip(tickets, data, strict=True)
+        _event(actor, ticket, action, _changes(ticket, before, given), details)
+        for actor, ticket, details, given in zip(actors, tickets, data, each, strict=True)
     )
     from escalade.mail.services import mail_on_ticket_events  # noqa: PLC0415 - see record
     from escalade.search.tasks import index_tickets_task  # noqa: PLC0415
 
     mail_on_ticket_events(pairs=list(zip(events, tickets, strict=True)))
-    ticket_ids = [ticket.pk for ticket in tickets]
+    ticket_ids = list(dict.fromkeys(ticket.pk for ticket in tickets))
     transaction.on_commit(lambda: index_tickets_task(ticket_ids))
     return events
 

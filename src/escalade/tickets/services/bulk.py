@@ -1,9 +1,11 @@
-"""Creating tickets in bulk: the result of :func:`ticket_create` called for each request in order, in a
-constant number of queries per batch (for integrations that log many tickets: monitoring, migrations).
+"""Creating tickets and replying in bulk: the result of :func:`ticket_create` (or :func:`ticket_reply`)
+called for each request in order, in a constant number of queries per batch (for integrations that log
+many tickets: monitoring, migrations; and the e-mail poller).
 
-The pieces are intake's (``intake.py``); this module reads their reference data once per batch (the
-priority matrix, the contracts, teams and agents' loads of every organisation concerned, the category
-rules, the default SLA policy) and writes each kind of row in one statement.
+The pieces are intake's (``intake.py``) and the conversation's (``conversation.py``); this module reads
+their reference data once per batch (the priority matrix, the contracts, teams and agents' loads of
+every organisation concerned, the category rules, the default SLA policy) and writes each kind of row
+in one statement.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import IO
 
 from django.db import transaction
 from django.db.models import prefetch_related_objects
@@ -18,11 +22,15 @@ from django.utils import timezone
 
 from escalade.contracts.selectors import contract_choose, contracts_by_organisation
 from escalade.core.actors import Actor
-from escalade.core.errors import ValidationFailed
+from escalade.core.bulk import rows_update
+from escalade.core.errors import DomainError, ValidationFailed
+from escalade.core.services import JSONValue, changes_between
 from escalade.notifications.services import notify_many, supervisors
-from escalade.sla.services import sla_start_many
-from escalade.tickets.models import Ticket
-from escalade.tickets.services._common import record_many
+from escalade.sla.services import sla_refresh_many, sla_start_many
+from escalade.tickets.choices import Channel, FollowUpKind
+from escalade.tickets.models import Attachment, FollowUp, Ticket
+from escalade.tickets.services._common import record_many, ticket_snapshot
+from escalade.tickets.services.conversation import attachment_build, attachment_data, reply_apply, reply_check
 from escalade.tickets.services.intake import (
     CheckedRequest,
     PriorityMatrix,
@@ -42,15 +50,21 @@ from escalade.tickets.services.intake import (
 
 
 @transaction.atomic
-def ticket_create_many(*, actor: Actor, requests: Sequence[TicketRequest]) -> list[Ticket]:
+def ticket_create_many(
+    *, actor: Actor, requests: Sequence[TicketRequest], actors: Sequence[Actor] | None = None
+) -> list[Ticket]:
     """Log one ticket per request, as :func:`ticket_create` would one after the other (same fields,
     references in order, events, SLA due dates, notifications, mails), in one transaction.
 
+    ``actors``: who logs each request when they differ (``actors[i]`` for ``requests[i]``; e-mail:
+    each sender), else ``actor`` logs them all.
     Every request is checked before anything is written: the first invalid one fails the whole batch
     with :class:`ValidationFailed` on ``items.<index>.<field>``.
     """
     if not requests:
         return []
+    if actors is not None and len(actors) != len(requests):
+        raise ValueError("one actor per request")
     _load_related(requests)
     matrix = priority_matrix()
     checked = [_check(index, request, matrix) for index, request in enumerate(requests)]
@@ -59,7 +73,7 @@ def ticket_create_many(*, actor: Actor, requests: Sequence[TicketRequest]) -> li
     Ticket.objects.bulk_create(tickets)
     _link(tickets, checked)
     record_many(
-        actor=actor,
+        actors=actors or [actor] * len(tickets),
         tickets=tickets,
         action="ticket.created",
         before={},
@@ -129,3 +143,114 @@ def _link(tickets: Sequence[Ticket], checked: Sequence[CheckedRequest]) -> None:
         for ticket, item in zip(tickets, checked, strict=True)
         for watcher in item.watchers
     )
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReplyRequest:
+    """The arguments of :func:`ticket_reply` as one value (an item of :func:`ticket_reply_many`)."""
+
+    actor: Actor
+    ticket: Ticket
+    body: str
+    channel: str = Channel.PORTAL
+
+
+@transaction.atomic
+def ticket_reply_many(*, replies: Sequence[ReplyRequest]) -> list[FollowUp]:
+    """Add public replies, as :func:`ticket_reply` would one after the other (same follow-ups, ticket
+    changes, events, mails, due dates), in one transaction and a constant number of queries.
+
+    The tickets are locked together, in id order. Every reply is checked first: the first one that
+    :func:`ticket_reply` would refuse fails the whole batch, its field named ``items.<index>.<field>``.
+    (A reply changes nothing that the checks of the next ones read: who may reply, whether it is
+    closed.)
+    """
+    if not replies:
+        return []
+    ids = {reply.ticket.pk for reply in replies}
+    tickets = {
+        ticket.pk: ticket for ticket in Ticket.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+    }
+    for index, reply in enumerate(replies):
+        try:
+            reply_check(actor=reply.actor, ticket=tickets[reply.ticket.pk], body=reply.body)
+        except DomainError as error:
+            error.field = f"items.{index}.{error.field}" if error.field else f"items.{index}"
+            raise
+    followups = FollowUp.objects.bulk_create(
+        FollowUp(ticket=tickets[reply.ticket.pk], author=reply.actor.user, kind=FollowUpKind.REPLY,
+                 body=reply.body.strip(), channel=reply.channel)
+        for reply in replies
+    )  # fmt: skip
+    replied = [tickets[reply.ticket.pk] for reply in replies]
+    data: list[dict[str, JSONValue]] = []
+    changes: list[dict[str, dict[str, JSONValue]]] = []
+    moved: set[int] = set()
+    for reply, ticket, followup in zip(replies, replied, followups, strict=True):
+        before, was = ticket_snapshot(ticket), (ticket.state, ticket.first_responded_at)
+        data.append(reply_apply(actor=reply.actor, ticket=ticket, followup=followup))
+        changes.append(changes_between(before, ticket_snapshot(ticket)))
+        if (ticket.state, ticket.first_responded_at) != was:
+            moved.add(ticket.pk)
+    _save_replied(list(tickets.values()), moved=moved)
+    record_many(
+        actors=[reply.actor for reply in replies], tickets=replied, action="ticket.replied", data=data,
+        changes=changes,
+    )  # fmt: skip
+    sla_refresh_many(tickets=list(tickets.values()))
+    return followups
+
+
+def _save_replied(tickets: list[Ticket], *, moved: set[int]) -> None:
+    """What ``save()`` after each reply writes: ``updated_at`` for all (one update), and the fields a
+    reply may change (state, first response) for the tickets in ``moved`` (one more)."""
+    now = timezone.now()
+    for ticket in tickets:
+        ticket.updated_at = now  # what save() sets (auto_now)
+    Ticket.objects.filter(pk__in=[ticket.pk for ticket in tickets]).update(updated_at=now)
+    if moved:
+        changed = [ticket for ticket in tickets if ticket.pk in moved]
+        rows_update(changed, ["state", "first_responded_at"])
+
+
+@dataclass(frozen=True, kw_only=True)
+class AttachmentRequest:
+    """The arguments of :func:`attachment_add` as one value (an item of :func:`attachment_add_many`)."""
+
+    actor: Actor
+    ticket: Ticket
+    filename: str
+    content: IO[bytes]
+    followup: FollowUp | None = None
+    is_internal: bool = False
+
+
+@transaction.atomic
+def attachment_add_many(*, attachments: Sequence[AttachmentRequest]) -> list[Attachment | DomainError]:
+    """Store files as :func:`attachment_add` would one after the other; in the answer, each file's
+    attachment, or in its place what refused it (a refused file leaves nothing behind, the others are
+    stored). One insert for the attachments, one for their events, one update of their tickets."""
+    results: list[Attachment | DomainError] = []
+    for item in attachments:
+        try:
+            results.append(attachment_build(**vars(item)))
+        except DomainError as error:
+            results.append(error)
+    stored = [result for result in results if isinstance(result, Attachment)]
+    if not stored:
+        return results
+    Attachment.objects.bulk_create(stored)
+    record_many(
+        actors=[
+            item.actor
+            for item, result in zip(attachments, results, strict=True)
+            if isinstance(result, Attachment)
+        ],
+        tickets=[attachment.ticket for attachment in stored],
+        action="ticket.attachment_added",
+        data=[attachment_data(attachment) for attachment in stored],
+    )
+    Ticket.objects.filter(pk__in={attachment.ticket_id for attachment in stored}).update(
+        updated_at=timezone.now()
+    )
+    return results

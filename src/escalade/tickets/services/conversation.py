@@ -26,15 +26,29 @@ def ticket_reply(*, actor: Actor, ticket: Ticket, body: str, channel: str = Chan
     """Add a public reply. Staff's first reply stops the first-response clock; the requester's
     reply to a ticket waiting for them puts it back in progress."""
     ticket = locked(ticket)
+    reply_check(actor=actor, ticket=ticket, body=body)
+    followup = FollowUp.objects.create(
+        ticket=ticket, author=actor.user, kind=FollowUpKind.REPLY, body=body.strip(), channel=channel
+    )
+    before = ticket_snapshot(ticket)
+    data = reply_apply(actor=actor, ticket=ticket, followup=followup)
+    ticket.save()
+    record(actor=actor, ticket=ticket, action="ticket.replied", before=before, data=data)
+    sla_refresh(ticket=ticket)
+    return followup
+
+
+def reply_check(*, actor: Actor, ticket: Ticket, body: str) -> None:
+    """What :func:`ticket_reply` refuses: someone who may not reply, an empty text, a closed ticket."""
     authz.ensure_ticket_action(actor.user, "reply", ticket)
     if not body.strip():
         raise ValidationFailed(_("Write a message."), field="body")
     if ticket.state == State.CLOSED:
         raise ConflictError(_("This ticket is closed: reopen it or open a new one."), field="state")
-    followup = FollowUp.objects.create(
-        ticket=ticket, author=actor.user, kind=FollowUpKind.REPLY, body=body.strip(), channel=channel
-    )
-    before = ticket_snapshot(ticket)
+
+
+def reply_apply(*, actor: Actor, ticket: Ticket, followup: FollowUp) -> dict[str, JSONValue]:
+    """What a reply changes on its ticket (not saved); returns the details of its event."""
     data: dict[str, JSONValue] = {"followup": followup.pk}
     by_staff = actor.user is not None and actor.user.is_provider_staff
     if by_staff and ticket.first_responded_at is None:
@@ -42,10 +56,7 @@ def ticket_reply(*, actor: Actor, ticket: Ticket, body: str, channel: str = Chan
         data["first_response"] = True
     if not by_staff and ticket.state == State.PENDING_REQUESTER:
         ticket.state = State.IN_PROGRESS if ticket.assignee_id else State.NEW
-    ticket.save()
-    record(actor=actor, ticket=ticket, action="ticket.replied", before=before, data=data)
-    sla_refresh(ticket=ticket)
-    return followup
+    return data
 
 
 @transaction.atomic
@@ -73,6 +84,27 @@ def attachment_add(
     is_internal: bool = False,
 ) -> Attachment:
     """Store a file on a ticket: size limit, sniffed content type, executables refused."""
+    attachment = attachment_build(
+        actor=actor, ticket=ticket, filename=filename, content=content, followup=followup,
+        is_internal=is_internal,
+    )  # fmt: skip
+    attachment.save()
+    record(actor=actor, ticket=ticket, action="ticket.attachment_added", data=attachment_data(attachment))
+    Ticket.objects.filter(pk=ticket.pk).update(updated_at=timezone.now())
+    return attachment
+
+
+def attachment_build(
+    *,
+    actor: Actor,
+    ticket: Ticket,
+    filename: str,
+    content: IO[bytes],
+    followup: FollowUp | None = None,
+    is_internal: bool = False,
+) -> Attachment:
+    """The checks of :func:`attachment_add` (who, which follow-up, the file), then the attachment with
+    its file stored, not saved."""
     action = "work" if is_internal else "reply"
     authz.ensure_ticket_action(actor.user, action, ticket)
     if followup is not None and followup.ticket_id != ticket.pk:
@@ -83,17 +115,14 @@ def attachment_add(
         size=checked.size, sha256=checked.sha256, is_internal=is_internal, uploaded_by=actor.user,
     )  # fmt: skip
     attachment.file.save(checked.sha256[:16], ContentFile(checked.data), save=False)
-    attachment.save()
-    record(
-        actor=actor,
-        ticket=ticket,
-        action="ticket.attachment_added",
-        data={
-            "attachment": attachment.pk,
-            "filename": checked.name,
-            "size": checked.size,
-            "internal": is_internal,
-        },
-    )
-    Ticket.objects.filter(pk=ticket.pk).update(updated_at=timezone.now())
     return attachment
+
+
+def attachment_data(attachment: Attachment) -> dict[str, JSONValue]:
+    """The details of the ``ticket.attachment_added`` event."""
+    return {
+        "attachment": attachment.pk,
+        "filename": attachment.filename,
+        "size": attachment.size,
+        "internal": attachment.is_internal,
+    }
