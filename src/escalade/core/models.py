@@ -40,6 +40,8 @@ class Event(models.Model):
 
     occurred_at = models.DateTimeField(_("occurred at"), default=timezone.now)
     actor_kind = models.CharField(_("actor kind"), max_length=16, choices=ActorKind.choices)
+    # The foreign keys lead the indexes of ``Meta.indexes``, which serve them: no index of their own
+    # (three fewer index entries to write for each event).
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("actor"),
@@ -47,10 +49,11 @@ class Event(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,
     )
     actor_label = models.CharField(_("actor label"), max_length=200)
     source_ip = models.GenericIPAddressField(_("source IP address"), null=True, blank=True)
-    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+", db_index=False)
     object_id = models.PositiveBigIntegerField(_("object id"))
     object_repr = models.CharField(_("object"), max_length=200)
     organisation = models.ForeignKey(
@@ -60,6 +63,7 @@ class Event(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,
     )
     action = models.CharField(_("action"), max_length=64)
     changes = models.JSONField(_("changes"), default=dict, blank=True)

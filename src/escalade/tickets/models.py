@@ -148,20 +148,28 @@ class Ticket(models.Model):
     fields are maintained by ``escalade.sla.services`` from the ticket's events.
     """
 
-    reference = models.CharField(_("reference"), max_length=24, unique=True)
-    external_id = models.CharField(
-        _("external id"), max_length=100, unique=True, null=True, blank=True,
+    # Unique through ``Meta.constraints``: a ``unique=True`` CharField would also get a second index
+    # for LIKE patterns on PostgreSQL, which no query uses.
+    reference = models.CharField(_("reference"), max_length=24)
+    external_id = models.CharField(  # noqa: DJ001 - NULL, not "": tickets without one stay unique
+        _("external id"), max_length=100, null=True, blank=True,
         help_text=_("The ticket's id in the system it was imported from."),
     )  # fmt: skip
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.INCIDENT)
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
+    # Foreign keys that lead one of the indexes of ``Meta.indexes`` get no index of their own (it would
+    # be redundant: one more index to write for each ticket).
     requester = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("requester"), on_delete=models.PROTECT,
-        related_name="requested_tickets",
+        related_name="requested_tickets", db_index=False,
     )  # fmt: skip
     organisation = models.ForeignKey(
-        Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="tickets"
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="tickets",
+        db_index=False,
     )
     site = models.ForeignKey(
         Site, verbose_name=_("site"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -192,11 +200,17 @@ class Ticket(models.Model):
     is_priority_overridden = models.BooleanField(_("priority set by hand"), default=False)
     state = models.CharField(_("state"), max_length=24, choices=State.choices, default=State.NEW)
     team = models.ForeignKey(
-        Team, verbose_name=_("team"), on_delete=models.PROTECT, null=True, blank=True, related_name="tickets"
+        Team,
+        verbose_name=_("team"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="tickets",
+        db_index=False,
     )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("assignee"), on_delete=models.PROTECT, null=True,
-        blank=True, related_name="assigned_tickets",
+        blank=True, related_name="assigned_tickets", db_index=False,
     )  # fmt: skip
     support_level = models.PositiveSmallIntegerField(_("support level"), default=1)
     sla_policy = models.ForeignKey(
@@ -284,6 +298,8 @@ class Ticket(models.Model):
             models.CheckConstraint(
                 condition=models.Q(priority__gte=1, priority__lte=5), name="ticket_priority_range"
             ),
+            models.UniqueConstraint(fields=("reference",), name="ticket_reference_unique"),
+            models.UniqueConstraint(fields=("external_id",), name="ticket_external_id_unique"),
         )
 
     def __str__(self) -> str:
@@ -297,7 +313,8 @@ class Ticket(models.Model):
 class FollowUp(models.Model):
     """A public reply (the requester sees it) or an internal note (provider staff only)."""
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="followups")
+    # ``followup_ticket_idx`` (ticket, id) serves the ticket's foreign key too.
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="followups", db_index=False)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.PROTECT, null=True, blank=True,
         related_name="+",
