@@ -85,14 +85,20 @@ def is_query_identifier(token: str) -> bool:
     return is_identifier(token) or bool(HEXADECIMAL.fullmatch(fold(token)))
 
 
+# The tokens of ``IDENTIFIER``, cut at the same places, but plain words (letters only, most tokens)
+# come out empty: only the identifiers (a digit or a separator inside) reach Python.
+_IDENTIFIER_TOKENS = re.compile(r"[A-Za-z]+(?![0-9A-Za-z]|[:.\-/_][0-9A-Za-z])|(" + IDENTIFIER.pattern + ")")
+
+
 def identifiers(text: str) -> str:
     """The identifier-like tokens of ``text``, folded, each also without separators (space-separated)."""
     found: list[str] = []
-    for token in IDENTIFIER.findall(text):
-        if token.isalpha():  # a plain word (most tokens): no digit, no separator
-            continue
-        if is_identifier(token) and len(compact(token)) >= 3:
-            found += [fold(token), compact(token)]
+    for token in _IDENTIFIER_TOKENS.findall(text):
+        if token:
+            folded = fold(token)
+            joined = SEPARATORS.sub("", folded)  # compact(token)
+            if len(joined) >= 3:
+                found += [folded, joined]
     return " ".join(dict.fromkeys(found))
 
 
