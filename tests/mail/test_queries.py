@@ -15,6 +15,7 @@ import pytest
 from escalade.accounts.models import Team
 from escalade.mail.imap import mailbox_poll
 from escalade.mail.models import SeenMessage
+from escalade.tickets.models import Ticket
 from tests.accounts.factories import StaffFactory, TeamMembershipFactory
 from tests.mail.conftest import FakeServer, ingest, make_message
 
@@ -97,6 +98,18 @@ def test_a_poll_writes_its_new_requests_together(warm, mailbox, one_group, count
     assert server.flagged == [list(range(1, count + 1))]
     assert SeenMessage.objects.filter(mailbox=mailbox, is_flagged=True).count() == count
     assert mailbox_poll(mailbox, client=server).imported == 0
+
+
+@pytest.mark.parametrize("count", [4, 8])
+def test_a_mailbox_team_costs_nothing_per_request(warm, mailbox, one_group, count, django_assert_num_queries):
+    # The new tickets are created in the mailbox's team (no reassignment afterwards).
+    mailbox.team = Team.objects.create(name="Réseau A", support_level=2)
+    mailbox.team.organisations.add(mailbox.organisation)
+    with django_assert_num_queries(POLL + CLAIMS + CREATIONS + 1):
+        report = mailbox_poll(mailbox, client=FakeServer(_requests(count)))
+    assert report.outcomes == {"ticket": count}
+    new = Ticket.objects.exclude(pk=warm.pk)
+    assert set(new.values_list("team__name", flat=True)) == {"Réseau A"}
 
 
 @pytest.mark.parametrize("agents", [1, 5])

@@ -22,7 +22,6 @@ from escalade.mail.ingest import (
     by_email,
     inbound_record,
     mail_ingest,
-    mailbox_team,
     reply_body,
     request_text,
     sender_create,
@@ -204,7 +203,7 @@ class IngestBatch:
 
     def _create(self, waiting: list[_Waiting]) -> tuple[list[Ticket], list[User]]:
         """The waiting messages' tickets and senders: new senders' accounts and new tickets created,
-        each ticket as one-by-one import leaves it (the mailbox's team, its files), before any reply."""
+        each ticket as one-by-one import leaves it (with its files), before any reply."""
         accounts: dict[str, User] = {}
         users: list[User] = []
         for item in waiting:
@@ -223,7 +222,6 @@ class IngestBatch:
         for item, user in zip(waiting, users, strict=True):
             if item.is_request:
                 ticket = next(created)
-                mailbox_team(ticket, self.mailbox)
                 if item.parsed.parts:
                     files.append(Files(item.parsed, ticket, None, user, len(item.raw)))
             elif item.answers is not None:

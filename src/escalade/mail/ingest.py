@@ -45,7 +45,6 @@ from escalade.tickets.services import (
     TicketRequest,
     attachment_add_many,
     ticket_add_note,
-    ticket_assign,
     ticket_create,
     ticket_reopen,
     ticket_reply,
@@ -355,7 +354,8 @@ def _reopen_if_needed(ticket: Ticket, user: User) -> bool:
 
 
 def ticket_request(parsed: ParsedMessage, user: User, mailbox: Mailbox | None) -> TicketRequest:
-    """The new ticket a message asks for (reads nothing once the mailbox's category is loaded)."""
+    """The new ticket a message asks for (reads nothing once the mailbox's category is loaded): in the
+    mailbox's category and addressed to its team, when they apply to the sender's organisation."""
     title, text = request_text(parsed)
     category = mailbox.category if mailbox is not None and mailbox.category_id else None
     if category is not None:
@@ -364,7 +364,7 @@ def ticket_request(parsed: ParsedMessage, user: User, mailbox: Mailbox | None) -
         category = category if not allowed or user.organisation_id in allowed else None
     return TicketRequest(
         requester=user, title=title or _("(no subject)"), description=text, channel=Channel.EMAIL,
-        category=category,
+        category=category, team=mailbox.team if mailbox is not None and mailbox.team_id else None,
     )  # fmt: skip
 
 
@@ -379,23 +379,7 @@ def request_text(parsed: ParsedMessage) -> tuple[str, str]:
 
 def _new_ticket(parsed: ParsedMessage, user: User, mailbox: Mailbox | None) -> Ticket:
     request = ticket_request(parsed, user, mailbox)
-    ticket = ticket_create(actor=Actor.channel("email", user=user), **vars(request))
-    mailbox_team(ticket, mailbox)
-    return ticket
-
-
-def mailbox_team(ticket: Ticket, mailbox: Mailbox | None) -> None:
-    """A new ticket goes to the mailbox's team, if it has one and the ticket is not assigned yet."""
-    if (
-        mailbox is not None
-        and mailbox.team_id
-        and ticket.team_id != mailbox.team_id
-        and ticket.assignee_id is None
-    ):
-        try:
-            ticket_assign(actor=Actor.system("mail"), ticket=ticket, team=mailbox.team)
-        except DomainError:
-            logger.info("mailbox team %s does not serve %s", mailbox.team_id, ticket.organisation_id)
+    return ticket_create(actor=Actor.channel("email", user=user), **vars(request))
 
 
 def _follow_up(parsed: ParsedMessage, ticket: Ticket, user: User) -> FollowUp:

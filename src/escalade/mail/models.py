@@ -47,6 +47,7 @@ class Mailbox(models.Model):
     team = models.ForeignKey(
         "accounts.Team", verbose_name=_("team"), on_delete=models.SET_NULL, null=True, blank=True,
         related_name="+",
+        help_text=_("New requests to this address go to this team when it serves the sender's organisation."),
     )  # fmt: skip
     category = models.ForeignKey(
         "tickets.Category", verbose_name=_("category"), on_delete=models.SET_NULL, null=True, blank=True,

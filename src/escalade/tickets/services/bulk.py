@@ -109,7 +109,11 @@ def _build(checked: Sequence[CheckedRequest], *, now: dt.datetime) -> list[Ticke
     contracts = contracts_by_organisation(organisation_ids=organisation_ids)
     served = first_line_teams(organisation_ids=organisation_ids)
     teams = [
-        first_line_choose(teams=served.get(item.organisation.pk, []), category=item.request.category)
+        first_line_choose(
+            teams=served.get(item.organisation.pk, []),
+            category=item.request.category,
+            addressed=item.request.team,
+        )
         for item in checked
     ]
     loads = team_loads(teams=[team for team in teams if team is not None])

@@ -55,6 +55,7 @@ class TicketRequest:
     tags: Iterable[str] = ()
     custom_fields: Mapping[str, object] | None = None
     watchers: Iterable[User] = ()
+    team: Team | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -213,20 +214,25 @@ def first_line_teams(*, organisation_ids: Iterable[int]) -> dict[int, list[Team]
     return teams
 
 
-def first_line_choose(*, teams: Sequence[Team], category: Category | None) -> Team | None:
-    """The category's default team when it is among ``teams`` (those serving the organisation, in
-    :func:`first_line_teams` order), else the first of them."""
-    if category is not None and category.default_team_id:
+def first_line_choose(
+    *, teams: Sequence[Team], category: Category | None, addressed: Team | None = None
+) -> Team | None:
+    """The team a new ticket goes to among ``teams`` (those serving the organisation, in
+    :func:`first_line_teams` order): the team the request was addressed to (a mailbox's team), else
+    the category's default team, when it is among them; else the first of them."""
+    for wanted in (addressed.pk if addressed else None, category.default_team_id if category else None):
         for team in teams:
-            if team.pk == category.default_team_id:
+            if wanted is not None and team.pk == wanted:
                 return team
     return teams[0] if teams else None
 
 
-def first_line_team(*, organisation: Organisation, category: Category | None) -> Team | None:
-    """The category's default team when it serves the organisation, else the organisation's L1 team."""
+def first_line_team(
+    *, organisation: Organisation, category: Category | None, addressed: Team | None = None
+) -> Team | None:
+    """The team a new ticket of ``organisation`` goes to (see :func:`first_line_choose`)."""
     teams = first_line_teams(organisation_ids=[organisation.pk]).get(organisation.pk, [])
-    return first_line_choose(teams=teams, category=category)
+    return first_line_choose(teams=teams, category=category, addressed=addressed)
 
 
 @dataclass
@@ -338,20 +344,23 @@ def ticket_create(
     tags: Iterable[str] = (),
     custom_fields: Mapping[str, object] | None = None,
     watchers: Iterable[User] = (),
+    team: Team | None = None,
 ) -> Ticket:
     """Log a new ticket for ``requester``: qualify it, match the contract, pick the SLA and the team.
 
+    ``team``: the team the request is addressed to (a mailbox's team); the ticket goes to it when it
+    serves the requester's organisation, else to the usual first-line team.
     Out-of-contract requests are accepted, flagged with the reason, and the supervisors are notified.
     """
     request = TicketRequest(
         requester=requester, title=title, description=description, kind=kind, category=category,
         channel=channel, impact=impact, urgency=urgency, priority=priority, priority_reason=priority_reason,
-        site=site, tags=tags, custom_fields=custom_fields, watchers=watchers,
+        site=site, tags=tags, custom_fields=custom_fields, watchers=watchers, team=team,
     )  # fmt: skip
     checked = intake_check(request, matrix=priority_matrix(cell=(request.impact, request.urgency)))
     organisation, category = checked.organisation, request.category
     now = timezone.now()
-    team = first_line_team(organisation=organisation, category=category)
+    team = first_line_team(organisation=organisation, category=category, addressed=request.team)
     ticket = ticket_build(
         checked,
         match=contract_match(organisation=organisation, category=category, at=now),
