@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from escalade.sla.businesstime import (
     WorkingCalendar,
+    _walk,
     add_business_time,
     business_time_between,
     next_working_instant,
@@ -464,3 +465,26 @@ def test_property_between_matches_the_wall_clock_minute_by_minute(
     worked = sum(is_working(calendar, start + step * MINUTE) for step in range(minutes))
 
     assert between(calendar, start, start + minutes * MINUTE) == worked * MINUTE
+
+
+# Santiago sets its clocks at midnight (00:00 is skipped in September, repeated in April).
+SANTIAGO = WorkingCalendar.with_holidays(
+    time_zone="America/Santiago", weekly=OFFICE_HOURS, years=range(2024, 2031), country="CL"
+)
+SANTIAGO_ALWAYS = WorkingCalendar.always_open(time_zone="America/Santiago")
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    calendar=st.sampled_from([*CALENDARS, SANTIAGO, SANTIAGO_ALWAYS]),
+    start=starts | near_dst,
+    length=st.timedeltas(min_value=timedelta(days=5), max_value=timedelta(days=800)),
+)
+def test_property_long_ranges_sum_whole_days_as_the_walk_counts_them(
+    calendar: WorkingCalendar, start: datetime, length: timedelta
+) -> None:
+    # A ticket open for months: its whole days are summed per year, not walked; same result.
+    start = start.astimezone(UTC)
+    end = start + length
+
+    assert between(calendar, start, end) == _walk(calendar, start, end)

@@ -41,6 +41,8 @@ ONE_MICROSECOND = dt.timedelta(microseconds=1)
 # A calendar without working time for this long is misconfigured (or closed for good); searching
 # further would only hang the caller, so the search gives up with an error instead.
 SEARCH_LIMIT = dt.timedelta(days=5 * 366)
+# Fewer whole days than this are walked: summing them would not be faster.
+WHOLE_DAYS_WORTH_SUMMING = dt.timedelta(days=7)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -56,6 +58,11 @@ class WorkingCalendar:
     time_zone: str
     weekly: WeeklyHours = field(hash=False)
     closed_days: frozenset[dt.date] = frozenset()
+    # The working time of each local day of a year, as running sums (see ``_whole_days``): computed
+    # once per year the calendar is asked about, not part of its value.
+    _running_totals: dict[int, tuple[dt.timedelta, ...]] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False
+    )
 
     def __post_init__(self) -> None:
         _check_time_zone(self.time_zone)
@@ -137,14 +144,66 @@ def add_business_time(
 def business_time_between(*, calendar: WorkingCalendar, start: dt.datetime, end: dt.datetime) -> dt.timedelta:
     """The working time within ``[start, end)``; zero when ``end`` is not after ``start``."""
     origin, finish = _as_utc(start, name="start"), _as_utc(end, name="end")
-    total = ZERO
     if finish <= origin:
-        return total
+        return ZERO
+    # A long range (a ticket open for months) is its partial first and last days plus the whole
+    # local days in between, whose working time is summed per year once: not walked day by day.
+    zone = calendar.zone
+    first = origin.astimezone(zone).date() + ONE_DAY
+    while _day_start(zone, first) < origin:  # a clock set back past midnight
+        first += ONE_DAY
+    last = finish.astimezone(zone).date()
+    while _day_start(zone, last) > finish:
+        last -= ONE_DAY
+    if last - first < WHOLE_DAYS_WORTH_SUMMING:
+        return _walk(calendar, origin, finish)
+    return (
+        _walk(calendar, origin, _day_start(zone, first))
+        + _whole_days(calendar, first, last)
+        + _walk(calendar, _day_start(zone, last), finish)
+    )
+
+
+def _walk(calendar: WorkingCalendar, origin: dt.datetime, finish: dt.datetime) -> dt.timedelta:
+    """The working time within ``[origin, finish)`` (UTC), span by span."""
+    total = ZERO
     for low, high in _working_spans(calendar, since=origin, until=finish):
         if low >= finish:
             break
         total += min(high, finish) - low
     return total
+
+
+def _day_start(zone: ZoneInfo, day: dt.date) -> dt.datetime:
+    """The instant, in UTC, at which the wall clock shows ``day`` at midnight (its first occurrence;
+    where midnight is skipped, the transition). Increasing with ``day``: consecutive days' starts cut
+    time into consecutive ranges, whatever the clock changes."""
+    return dt.datetime.combine(day, MIDNIGHT, tzinfo=zone).astimezone(dt.UTC)
+
+
+def _whole_days(calendar: WorkingCalendar, first: dt.date, last: dt.date) -> dt.timedelta:
+    """The working time from the start of local day ``first`` to the start of local day ``last``."""
+    total = ZERO
+    for year in range(first.year, last.year + 1):
+        running = _running_totals(calendar, year)
+        january = dt.date(year, 1, 1)
+        low = (max(first, january) - january).days
+        high = (min(last, dt.date(year + 1, 1, 1)) - january).days
+        total += running[high] - running[low]
+    return total
+
+
+def _running_totals(calendar: WorkingCalendar, year: int) -> tuple[dt.timedelta, ...]:
+    """``totals[i]``: the working time of the first ``i`` days of ``year`` (local days)."""
+    cached = calendar._running_totals.get(year)
+    if cached is not None:
+        return cached
+    zone, day, totals = calendar.zone, dt.date(year, 1, 1), [ZERO]
+    while day.year == year:
+        totals.append(totals[-1] + _walk(calendar, _day_start(zone, day), _day_start(zone, day + ONE_DAY)))
+        day += ONE_DAY
+    calendar._running_totals[year] = result = tuple(totals)
+    return result
 
 
 def next_working_instant(*, calendar: WorkingCalendar, moment: dt.datetime) -> dt.datetime:
