@@ -23,6 +23,8 @@ from escalade.search.models import DocumentKind
 from escalade.search.text import ParsedQuery
 
 SIMILARITY = 0.4
+COPY_FROM = 100  # documents written at once from which they go through COPY (see ``upsert``)
+STAGING = "search_document_staging"
 PREFIX_FROM = 4  # shorter stems match whole words only ("pc", "vpn")
 
 
@@ -178,14 +180,28 @@ class PostgresBackend(SearchBackend):
         return [Candidate(document_id=pk, score=score) for pk, score in found.items()]
 
     def upsert(self, rows: Sequence[tuple[Any, ...]]) -> None:
-        """One ``INSERT ... SELECT FROM unnest(arrays)`` for the whole batch: one round-trip, one plan."""
+        """A few documents: one ``INSERT ... SELECT FROM unnest(arrays)``, one round-trip. Many (bulk
+        indexing, imports): ``COPY`` into a temporary table, then one ``INSERT ... SELECT`` from it;
+        psycopg writes ``COPY`` rows in C, where it builds the arrays in Python."""
         table, columns = quoted_table_and_columns()
-        arrays = ", ".join(f"%s::{field.db_type(connection)}[]" for field in column_fields())
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({arrays}) {on_conflict_update()}",  # noqa: S608
-                [list(values) for values in zip(*rows, strict=True)],
-            )
+            if len(rows) < COPY_FROM:
+                arrays = ", ".join(f"%s::{field.db_type(connection)}[]" for field in column_fields())
+                cursor.execute(
+                    f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({arrays}) {on_conflict_update()}",  # noqa: S608
+                    [list(values) for values in zip(*rows, strict=True)],
+                )
+                return
+            # The session's staging table, emptied at each commit (and after each use, for a second
+            # batch in the same transaction); temporary tables write no WAL.
+            create = f"CREATE TEMPORARY TABLE IF NOT EXISTS {STAGING} ON COMMIT DELETE ROWS AS SELECT"
+            cursor.execute(f"{create} {columns} FROM {table} WITH NO DATA")
+            with cursor.cursor.copy(f"COPY {STAGING} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            insert = f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {STAGING}"  # noqa: S608
+            cursor.execute(f"{insert} {on_conflict_update()}")
+            cursor.execute(f"DELETE FROM {STAGING}")  # noqa: S608
 
     def clear(self) -> None:
         """``TRUNCATE``: no row by row deletion (nor dead rows) at a million documents. The foreign keys'
