@@ -4,6 +4,18 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+# SQLite alters these columns by rebuilding the table, which drops its triggers: the append-only one
+# (core 0002) is put back afterwards. PostgreSQL alters the table in place.
+SQLITE_TRIGGER = """
+CREATE TRIGGER IF NOT EXISTS core_event_append_only BEFORE UPDATE ON core_event
+BEGIN SELECT RAISE(ABORT, 'core_event is append-only (UPDATE refused)'); END;
+"""
+
+
+def restore_sqlite_trigger(apps, schema_editor):
+    if schema_editor.connection.vendor == "sqlite":
+        schema_editor.execute(SQLITE_TRIGGER)
+
 
 class Migration(migrations.Migration):
 
@@ -30,4 +42,5 @@ class Migration(migrations.Migration):
             name='organisation',
             field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orgs.organisation', verbose_name='organisation'),
         ),
+        migrations.RunPython(restore_sqlite_trigger, migrations.RunPython.noop, elidable=False),
     ]
