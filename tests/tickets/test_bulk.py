@@ -10,7 +10,7 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from escalade.accounts.models import Role, SupportLevel
+from escalade.accounts.models import Role, SupportLevel, User
 from escalade.core.actors import Actor
 from escalade.core.errors import ValidationFailed
 from escalade.core.models import Event
@@ -38,6 +38,8 @@ def _scenario(world: Any) -> list[TicketRequest]:
     l1_a = world.agent_a.teams.get()
     l1_a.is_auto_assign = True
     l1_a.save()
+    # Names fixed: a tie in load goes to the first by name (agent A's name is random otherwise).
+    User.objects.filter(pk=world.agent_a.pk).update(full_name="Alice Agent")
     idle = StaffFactory.create(full_name="Zoé Idle", email="idle@provider.example")
     TeamMembershipFactory.create(team=l1_a, user=idle)
     for _ in range(2):  # agent A starts with two open tickets, idle with none
