@@ -220,10 +220,10 @@ def first_line_choose(
     """The team a new ticket goes to among ``teams`` (those serving the organisation, in
     :func:`first_line_teams` order): the team the request was addressed to (a mailbox's team), else
     the category's default team, when it is among them; else the first of them."""
+    serving = {team.pk: team for team in teams}
     for wanted in (addressed.pk if addressed else None, category.default_team_id if category else None):
-        for team in teams:
-            if wanted is not None and team.pk == wanted:
-                return team
+        if wanted in serving:
+            return serving[wanted]
     return teams[0] if teams else None
 
 
