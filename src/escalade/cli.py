@@ -148,10 +148,20 @@ def _start_in_process_worker(threads: int) -> Any:
     consumer.scheduler.start()
     for _name, worker in consumer.worker_threads:
         worker.start()
+    _start_outbox_relay()
     from escalade.core.tasks import worker_ping
 
     worker_ping()
     return consumer
+
+
+def _start_outbox_relay() -> None:
+    """Hand the queue the after-commit work it refused while it was down (``core.outbox``)."""
+    from django.conf import settings
+
+    from escalade.core.outbox import OutboxRelay
+
+    OutboxRelay(interval=settings.CONFIG.outbox_relay_seconds).start()
 
 
 def _listening_socket(host: str, port: int) -> socket.socket:
@@ -238,6 +248,7 @@ def worker(threads: int | None) -> None:
         workers=threads or settings.CONFIG.worker_threads, worker_type="thread", periodic=True
     )
     logging.getLogger("huey").setLevel(settings.CONFIG.log_level)
+    _start_outbox_relay()
     from escalade.core.tasks import worker_ping
 
     worker_ping()

@@ -37,6 +37,7 @@ class Config:
     queue_name: str
     queue_immediate: bool
     worker_threads: int
+    outbox_relay_seconds: float
     login_failure_limit: int
     login_cooloff_minutes: int
     log_level: str
@@ -79,6 +80,7 @@ def load_config() -> Config:
             queue_name=env.str("QUEUE_NAME", "escalade"),
             queue_immediate=env.bool("QUEUE_IMMEDIATE", False),
             worker_threads=env.int("WORKER_THREADS", 2, validate=Range(min=1, max=64)),
+            outbox_relay_seconds=env.float("OUTBOX_RELAY_SECONDS", 5.0, validate=Range(min=0.5, max=300)),
             login_failure_limit=env.int("LOGIN_FAILURE_LIMIT", 5, validate=Range(min=1)),
             login_cooloff_minutes=env.int("LOGIN_COOLOFF_MINUTES", 15, validate=Range(min=1)),
             log_level=env.str("LOG_LEVEL", "INFO", validate=OneOf(["DEBUG", "INFO", "WARNING", "ERROR"])),

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import smtplib
-from typing import Any
 
 import pytest
 from django.core import mail as django_mail
 from django.db import transaction
 
+from escalade.core import outbox
 from escalade.core.actors import Actor
 from escalade.core.models import Event
 from escalade.mail.imap import mailbox_poll
 from escalade.mail.models import BouncingAddress, OutboundMail, OutboundState
+from escalade.mail.outbound import backoff
 from escalade.mail.services import outbound_send
-from escalade.mail.tasks import MAILS_PER_TASK, backoff, send_mails
+from escalade.mail.tasks import MAILS_PER_TASK, send_mails
 from escalade.tickets.choices import State
 from escalade.tickets.services import ticket_reply, ticket_resolve, ticket_take, ticket_transition
 from tests.mail.conftest import FakeServer, ingest, make_message
@@ -94,7 +95,6 @@ def test_bouncing_address_is_not_mailed(mail_world, mailbox):
 
 
 def test_nothing_is_sent_when_the_transaction_rolls_back(mail_world, mailbox):
-    from django.db import transaction
 
     def import_then_fail():
         with transaction.atomic():
@@ -133,14 +133,13 @@ def test_a_poll_sends_each_mail_of_its_group_once(mail_world, mailbox, monkeypat
     """The group's mails go out after the commit, a few per task (MAILS_PER_TASK), each once."""
     monkeypatch.setattr("escalade.mail.imap.GROUP_SECONDS", 60)
     tasks: list[list[int]] = []
-    on_commit = transaction.on_commit
 
-    def recorded(callback: Any, *args: Any, **kwargs: Any) -> None:
-        if getattr(callback, "func", None) is send_mails:
-            tasks.append(callback.args[0])
-        on_commit(callback, *args, **kwargs)
+    def recorded(mail_ids: list[int]) -> None:
+        tasks.append(mail_ids)
+        send_mails(mail_ids)
 
-    monkeypatch.setattr(transaction, "on_commit", recorded)
+    recorded.name = send_mails.name  # type: ignore[attr-defined]
+    monkeypatch.setitem(outbox._tasks, send_mails.name, recorded)
     messages = [make_message(message_id=f"<s{n}@a.example>", subject=f"Demande {n}") for n in range(12)]
     assert mailbox_poll(mailbox, client=FakeServer(messages)).outcomes == {"ticket": 12}
     assert [len(ids) for ids in tasks] == [MAILS_PER_TASK, 12 - MAILS_PER_TASK]

@@ -167,8 +167,9 @@ def _batch(world: Any, size: int) -> list[TicketRequest]:
 # Reads: requesters' organisations and sites, categories' organisations and fields, the matrix, the
 # contracts and their categories, the teams, the agents' loads, the default policy; writes: the
 # counter, tickets, tags (read, insert, read back), tags and watchers of the tickets, events, the SLA
-# policies and targets, due dates, supervisors, notifications, the outbound mails.
-BATCH_QUERIES = 22  # and the savepoint, its release
+# policies and targets, due dates, supervisors, notifications, the outbound mails, the outbox (one insert
+# for the batch's after-commit work: indexing, sending).
+BATCH_QUERIES = 23  # and the savepoint, its release
 
 
 @pytest.mark.parametrize("size", [5, 50])

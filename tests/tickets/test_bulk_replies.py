@@ -143,8 +143,8 @@ def test_a_batch_of_replies_runs_a_constant_number_of_queries(world, make_ticket
 
     assert len(followups) == size
     # The savepoint and its release, the row locks, follow-ups, tickets, events, the team's agents, the
-    # mails, the policies, the histories, the targets (the due dates did not move).
-    assert len(queries.captured_queries) == 2 + 9
+    # mails, the policies, the histories, the targets (the due dates did not move), the outbox.
+    assert len(queries.captured_queries) == 2 + 10
 
 
 def test_one_refused_reply_fails_the_whole_batch_and_names_it(world, make_ticket, at):
@@ -210,4 +210,6 @@ def test_files_in_bulk_are_stored_or_refused_in_their_place(world, make_ticket, 
         (first.pk, "a.txt"),
         (second.pk, "c.txt"),
     ]
-    assert len(queries.captured_queries) == 2 + 3  # savepoint; attachments, events, tickets' updated_at
+    assert (
+        len(queries.captured_queries) == 2 + 4
+    )  # savepoint; attachments, events, tickets' updated_at, outbox

@@ -126,3 +126,27 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return self.worker
+
+
+class OutboxTask(models.Model):
+    """Work to hand to the task queue once the transaction that recorded it has committed (ADR 0011).
+
+    Written in the same transaction as the change that calls for it, so the work exists if and only if
+    the change committed. After the commit the row is handed to the queue and deleted; if the queue
+    is down, the row stays and the relay (every worker process) hands it over later. Tasks are
+    idempotent, so a row handed over twice (a crash between the enqueue and the delete) changes nothing.
+    """
+
+    task = models.CharField(_("task"), max_length=100)
+    args = models.JSONField(_("arguments"), default=list, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    attempts = models.PositiveIntegerField(_("relay attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+
+    class Meta:
+        verbose_name = _("outbox task")
+        verbose_name_plural = _("outbox tasks")
+        indexes = (models.Index(fields=("created_at", "id"), name="outbox_created_idx"),)
+
+    def __str__(self) -> str:
+        return f"{self.task}{self.args!r}"

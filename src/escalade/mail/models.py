@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -185,10 +188,19 @@ class Quarantine(models.Model):
 
 class OutboundState(models.TextChoices):
     QUEUED = "queued", _("Queued")
+    SENDING = "sending", _("Sending")
     SENT = "sent", _("Sent")
     RETRYING = "retrying", _("Retrying")
     FAILED = "failed", _("Failed")
     SUPPRESSED = "suppressed", _("Not sent (address bounces)")
+
+
+SEND_GRACE = dt.timedelta(minutes=2)
+
+
+def first_attempt_due() -> dt.datetime:
+    """A new mail's sweep time: the task queued at the commit normally sends it long before."""
+    return timezone.now() + SEND_GRACE
 
 
 class OutboundMail(models.Model):
@@ -219,6 +231,11 @@ class OutboundMail(models.Model):
     last_error = models.TextField(_("last error"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    # When the worker's sweep (``mail.send_due``) sends it if nothing else has: a queued mail's grace
+    # for the task queued at its commit, a retry's backoff, a send in progress's lease.
+    next_attempt_at = models.DateTimeField(
+        _("next attempt"), null=True, blank=True, default=first_attempt_due
+    )
 
     class Meta:
         verbose_name = _("outgoing mail")
@@ -227,6 +244,11 @@ class OutboundMail(models.Model):
         indexes = (
             models.Index(fields=("ticket", "id"), name="outbound_ticket_idx"),
             models.Index(fields=("state", "id"), name="outbound_state_idx"),
+            models.Index(
+                fields=("next_attempt_at",),
+                condition=models.Q(state__in=("queued", "retrying", "sending")),
+                name="outbound_due_idx",
+            ),
         )
 
     def __str__(self) -> str:

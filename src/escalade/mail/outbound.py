@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import functools
+import datetime as dt
 import logging
 import secrets
 from collections.abc import Iterable, Sequence
@@ -18,6 +18,7 @@ from django.utils import timezone, translation
 from escalade.accounts.models import Role, TeamMembership, User
 from escalade.core.actors import Actor
 from escalade.core.models import Event
+from escalade.core.outbox import outbox_defer
 from escalade.core.services import event_record
 from escalade.mail.models import BouncingAddress, Direction, Mailbox, MailMessage, OutboundMail, OutboundState
 from escalade.mail.parsing import ParsedMessage, address_of
@@ -26,6 +27,7 @@ from escalade.tickets.models import FollowUp, Ticket
 
 logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 6
+SEND_LEASE = dt.timedelta(minutes=5)  # a send in progress; then the sweep may try again
 AGENT_KINDS = frozenset({"assigned", "escalated", "sla_warning", "sla_breached", "requester_reply"})
 
 
@@ -174,7 +176,7 @@ def _queue(wanted: Sequence[tuple[str, User, Ticket, Event | None]]) -> list[Out
 
     ids = [mail.pk for mail in mails]
     for start in range(0, len(ids), MAILS_PER_TASK):
-        transaction.on_commit(functools.partial(send_mails, ids[start : start + MAILS_PER_TASK]))
+        outbox_defer(send_mails, ids[start : start + MAILS_PER_TASK])
     return mails
 
 
@@ -223,12 +225,17 @@ def _thread_headers(mail: OutboundMail) -> tuple[str, str]:
 
 
 def outbound_send(*, mail_id: int) -> OutboundMail:
-    """Send one queued mail (idempotent: a sent or suppressed mail is not sent again).
+    """Send one queued mail, at most once however many tasks ask for it.
 
-    A mail to an address known to bounce is ``suppressed`` instead. On failure the attempt and error are
-    recorded and the exception re-raised for the task's retry; after the last attempt the mail is
-    ``failed`` and a ``ticket.mail_failed`` event shows on the ticket.
+    The mail is claimed (``sending``, with a lease of :data:`SEND_LEASE`) in a short transaction before
+    it is handed to the mail server: a second task for the same mail (the outbox relay after a queue
+    outage, the sweep) finds it sent or claimed and returns. A worker that dies mid-send leaves the
+    claim to expire; the sweep then sends it again. A mail to an address known to bounce is
+    ``suppressed`` instead. On failure the attempt and error are recorded, the next attempt is set
+    (exponential backoff, :func:`backoff`) and the exception re-raised; after the last attempt the
+    mail is ``failed`` and a ``ticket.mail_failed`` event shows on the ticket.
     """
+    now = timezone.now()
     with transaction.atomic():
         mail = (
             OutboundMail.objects.select_for_update(of=("self",))
@@ -237,8 +244,12 @@ def outbound_send(*, mail_id: int) -> OutboundMail:
         )
         if mail.state in {OutboundState.SENT, OutboundState.SUPPRESSED, OutboundState.FAILED}:
             return mail
+        if mail.state == OutboundState.SENDING and mail.next_attempt_at and mail.next_attempt_at > now:
+            return mail  # another worker holds it
         if BouncingAddress.objects.filter(email=mail.to).exists():
-            OutboundMail.objects.filter(pk=mail.pk).update(state=OutboundState.SUPPRESSED)
+            OutboundMail.objects.filter(pk=mail.pk).update(
+                state=OutboundState.SUPPRESSED, next_attempt_at=None
+            )
             mail.state = OutboundState.SUPPRESSED
             return mail
         if not mail.body:  # the first attempt composes; retries send the same text
@@ -249,7 +260,8 @@ def outbound_send(*, mail_id: int) -> OutboundMail:
             mail.reply_to = _reply_address(mail.ticket_id)
         OutboundMail.objects.filter(pk=mail.pk).update(
             attempts=F("attempts") + 1, in_reply_to=mail.in_reply_to, references=mail.references,
-            reply_to=mail.reply_to, subject=mail.subject, body=mail.body,
+            reply_to=mail.reply_to, subject=mail.subject, body=mail.body, state=OutboundState.SENDING,
+            next_attempt_at=now + SEND_LEASE,
         )  # fmt: skip
     try:
         _deliver(mail)
@@ -257,10 +269,28 @@ def outbound_send(*, mail_id: int) -> OutboundMail:
         _record_failure(mail, error)
         raise
     OutboundMail.objects.filter(pk=mail.pk).update(
-        state=OutboundState.SENT, sent_at=timezone.now(), last_error=""
+        state=OutboundState.SENT, sent_at=timezone.now(), last_error="", next_attempt_at=None
     )
     mail.refresh_from_db()
     return mail
+
+
+def outbound_due(*, limit: int = 500) -> list[int]:
+    """The mails whose next attempt is due: queued ones whose task never ran (the queue lost it),
+    retries after their backoff, claims whose worker died. Oldest first."""
+    return list(
+        OutboundMail.objects.filter(
+            state__in=(OutboundState.QUEUED, OutboundState.RETRYING, OutboundState.SENDING),
+            next_attempt_at__lte=timezone.now(),
+        )
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def backoff(attempts: int) -> int:
+    """Seconds before the next attempt: 1, 2, 4, 8, 16 minutes… at most an hour."""
+    return int(min(60 * 2 ** max(attempts - 1, 0), 3600))
 
 
 def _deliver(mail: OutboundMail) -> None:
@@ -286,7 +316,8 @@ def _record_failure(mail: OutboundMail, error: Exception) -> None:
     final = attempts >= MAX_ATTEMPTS
     state = OutboundState.FAILED if final else OutboundState.RETRYING
     text = f"{type(error).__name__}: {error}"[:2000]
-    OutboundMail.objects.filter(pk=mail.pk).update(state=state, last_error=text)
+    next_attempt = None if final else timezone.now() + dt.timedelta(seconds=backoff(attempts))
+    OutboundMail.objects.filter(pk=mail.pk).update(state=state, last_error=text, next_attempt_at=next_attempt)
     logger.warning("mail %s to %s failed (attempt %s): %s", mail.pk, mail.to, attempts, text)
     if final and mail.ticket is not None:
         event_record(

@@ -7,8 +7,10 @@ import logging
 from huey import crontab
 from huey.contrib.djhuey import db_task
 
+from escalade.core.outbox import deferrable
 from escalade.core.periodic import periodic_job
-from escalade.mail.models import Mailbox, OutboundMail, OutboundState
+from escalade.mail.models import Mailbox
+from escalade.mail.outbound import outbound_due
 from escalade.mail.services import mailbox_poll, outbound_send
 
 logger = logging.getLogger(__name__)
@@ -34,30 +36,33 @@ def poll_mailbox(mailbox_id: int) -> None:
         logger.warning("mailbox %s unreachable; next poll in a minute", mailbox_id)
 
 
-def backoff(attempts: int) -> int:
-    """Seconds before the next attempt: 1, 2, 4, 8, 16 minutes… at most an hour."""
-    return int(min(60 * 2 ** max(attempts - 1, 0), 3600))
-
-
+@deferrable
 @db_task(name="mail.send")
 def send_mail(mail_id: int) -> None:
-    """Send one notification; on failure schedule the next attempt with exponential backoff."""
+    """Send one notification (idempotent: a sent or claimed mail is not sent again)."""
     _send(mail_id)
 
 
+@deferrable
 @db_task(name="mail.send_many")
 def send_mails(mail_ids: list[int]) -> None:
     """Send some notifications of one transaction in turn (at most :data:`MAILS_PER_TASK`: one queue
-    write for them, while a transaction's many mails still spread over the workers); each failure
-    schedules that mail's next attempt, as :func:`send_mail` does."""
+    write for them, while a transaction's many mails still spread over the workers). A failure is
+    recorded on its mail with the time of the next attempt, which :func:`send_due` makes."""
     for mail_id in mail_ids:
         _send(mail_id)
+
+
+@periodic_job(crontab(minute="*"), name="mail.send_due")
+def send_due() -> None:
+    """Every minute: retries whose backoff is over, and mails whose task the queue lost."""
+    ids = outbound_due()
+    for start in range(0, len(ids), MAILS_PER_TASK):
+        send_mails(ids[start : start + MAILS_PER_TASK])
 
 
 def _send(mail_id: int) -> None:
     try:
         outbound_send(mail_id=mail_id)
-    except Exception:  # noqa: BLE001 - recorded on the mail by outbound_send; retried below
-        mail = OutboundMail.objects.filter(pk=mail_id).first()
-        if mail is not None and mail.state == OutboundState.RETRYING:
-            send_mail.schedule((mail_id,), delay=backoff(mail.attempts))
+    except Exception:  # noqa: BLE001 - recorded on the mail by outbound_send, retried by send_due
+        logger.info("mail %s not sent this time; its next attempt is recorded", mail_id)

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from django.db import transaction
-
+from escalade.core.outbox import outbox_defer
 from escalade.search.backends import backend
 from escalade.search.backends.base import PreparedDocuments, prepare_documents
 from escalade.search.documents import Document, article_document
@@ -30,8 +29,7 @@ def search_index_ticket_on_commit(ticket: Ticket) -> None:
     rolled-back change, and not in the request: the page or API call does not wait for the index)."""
     from escalade.search.tasks import index_ticket_task  # noqa: PLC0415 - tasks import this module
 
-    ticket_id = ticket.pk
-    transaction.on_commit(lambda: index_ticket_task(ticket_id))
+    outbox_defer(index_ticket_task, ticket.pk)
 
 
 def search_remove(*, kind: str, object_id: int) -> None:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from django.db import transaction
 from huey import crontab
 from huey.contrib.djhuey import db_task
 
+from escalade.core.outbox import deferrable, outbox_defer
 from escalade.core.periodic import periodic_job
 from escalade.sla.models import BusinessCalendar, SlaPolicy
 from escalade.sla.services import sla_recompute_open_tickets, sla_sweep
@@ -17,6 +17,7 @@ def sweep() -> None:
     sla_sweep()
 
 
+@deferrable
 @db_task(name="sla.recompute")
 def sla_recompute(policy_id: int | None = None, calendar_id: int | None = None) -> int:
     """Recompute the due dates of the open tickets of a policy and/or calendar that changed."""
@@ -28,5 +29,6 @@ def sla_recompute(policy_id: int | None = None, calendar_id: int | None = None) 
 
 
 def sla_recompute_on_commit(*, policy_id: int | None = None, calendar_id: int | None = None) -> None:
-    """Enqueue :func:`sla_recompute` once the current transaction commits (never if it rolls back)."""
-    transaction.on_commit(lambda: sla_recompute(policy_id=policy_id, calendar_id=calendar_id))
+    """Enqueue :func:`sla_recompute` once the current transaction commits (never if it rolls back;
+    later if the queue is down: through the outbox)."""
+    outbox_defer(sla_recompute, policy_id, calendar_id)

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from django.db import transaction
-
 from escalade.core.actors import Actor
+from escalade.core.events import publish
 from escalade.core.models import Event
 from escalade.core.services import JSONValue, changes_between, event_build, snapshot
 from escalade.tickets.models import Ticket
@@ -69,16 +68,12 @@ def record(
     data: Mapping[str, JSONValue] | None = None,
     changes: Mapping[str, dict[str, JSONValue]] | None = None,
 ) -> Event:
-    """Record ``action`` on ``ticket`` (the fields that changed since ``before``, or ``changes``), then
-    queue the notification mails it calls for and the ticket's re-indexing, both run after the commit."""
+    """Record ``action`` on ``ticket`` (the fields that changed since ``before``, or ``changes``) and
+    publish it: the SLA clock, automation, mail, webhooks and search react through their subscriptions
+    (``core.events``), in this transaction, and defer their after-commit work to the outbox."""
     event = _event(actor, ticket, action, _changes(ticket, before, changes), data)
     event.save(force_insert=True)
-    # Mail and search build on tickets, so they are imported here, not at the top (no import cycle).
-    from escalade.mail.services import mail_on_ticket_event  # noqa: PLC0415
-    from escalade.search.services import search_index_ticket_on_commit  # noqa: PLC0415
-
-    mail_on_ticket_event(event=event, ticket=ticket)
-    search_index_ticket_on_commit(ticket)
+    publish([event], [ticket])
     return event
 
 
@@ -92,19 +87,14 @@ def record_many(
     changes: Sequence[Mapping[str, dict[str, JSONValue]]] | None = None,
 ) -> list[Event]:
     """:func:`record` for several tickets (``actors[i]`` did ``action`` on ``tickets[i]``, with
-    ``data[i]`` and, if given, ``changes[i]``): the same events, written in one insert; the same mails;
-    one re-indexing task for all the tickets after the commit."""
+    ``data[i]`` and, if given, ``changes[i]``): the same events, written in one insert and published
+    together (each subscriber is called once for the batch)."""
     each = changes if changes is not None else [None] * len(tickets)
     events = Event.objects.bulk_create(
         _event(actor, ticket, action, _changes(ticket, before, given), details)
         for actor, ticket, details, given in zip(actors, tickets, data, each, strict=True)
     )
-    from escalade.mail.services import mail_on_ticket_events  # noqa: PLC0415 - see record
-    from escalade.search.tasks import index_tickets_task  # noqa: PLC0415
-
-    mail_on_ticket_events(pairs=list(zip(events, tickets, strict=True)))
-    ticket_ids = list(dict.fromkeys(ticket.pk for ticket in tickets))
-    transaction.on_commit(lambda: index_tickets_task(ticket_ids))
+    publish(events, list(tickets))
     return events
 
 

@@ -26,7 +26,6 @@ from escalade.core.bulk import rows_update
 from escalade.core.errors import DomainError, ValidationFailed
 from escalade.core.services import JSONValue, changes_between
 from escalade.notifications.services import notify_many, supervisors
-from escalade.sla.services import sla_refresh_many, sla_start_many
 from escalade.tickets.choices import Channel, FollowUpKind
 from escalade.tickets.models import Attachment, FollowUp, Ticket
 from escalade.tickets.services._common import record_many, ticket_snapshot
@@ -79,7 +78,6 @@ def ticket_create_many(
         before={},
         data=[creation_data(ticket, item) for ticket, item in zip(tickets, checked, strict=True)],
     )
-    sla_start_many(tickets=tickets, now=now)
     people = functools.cache(lambda: list(supervisors()))  # read once, and only if a ticket needs them
     notify_many(
         notices=[notice for ticket in tickets for notice in intake_notices(ticket, supervisors=people)]
@@ -201,7 +199,6 @@ def ticket_reply_many(*, replies: Sequence[ReplyRequest]) -> list[FollowUp]:
         actors=[reply.actor for reply in replies], tickets=replied, action="ticket.replied", data=data,
         changes=changes,
     )  # fmt: skip
-    sla_refresh_many(tickets=list(tickets.values()))
     return followups
 
 

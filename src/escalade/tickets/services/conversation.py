@@ -15,7 +15,6 @@ from escalade.core.actors import Actor
 from escalade.core.errors import ConflictError, PermissionDeniedError, ValidationFailed
 from escalade.core.files import file_check
 from escalade.core.services import JSONValue
-from escalade.sla.services import sla_refresh
 from escalade.tickets.choices import Channel, FollowUpKind, State
 from escalade.tickets.models import Attachment, FollowUp, Ticket
 from escalade.tickets.services._common import locked, record, ticket_snapshot
@@ -34,7 +33,6 @@ def ticket_reply(*, actor: Actor, ticket: Ticket, body: str, channel: str = Chan
     data = reply_apply(actor=actor, ticket=ticket, followup=followup)
     ticket.save()
     record(actor=actor, ticket=ticket, action="ticket.replied", before=before, data=data)
-    sla_refresh(ticket=ticket)
     return followup
 
 

@@ -27,8 +27,6 @@ from escalade.notifications.models import NotificationKind
 from escalade.notifications.services import Notice, notify_many, supervisors
 from escalade.orgs.models import Organisation, Site
 from escalade.sla.models import SlaPolicy
-from escalade.sla.selectors import TicketHistory
-from escalade.sla.services import sla_refresh
 from escalade.tickets.choices import ITIL_MATRIX, OPEN_STATES, Channel, FieldType, Impact, State, Urgency
 from escalade.tickets.models import Category, PriorityRule, Tag, Ticket, TicketSequence
 from escalade.tickets.services._common import record
@@ -378,7 +376,6 @@ def ticket_create(
         actor=actor, ticket=ticket, action="ticket.created", before={}, data=creation_data(ticket, checked)
     )
     # A new ticket's history is its creation: no need to read back the event just written.
-    sla_refresh(ticket=ticket, now=now, history=TicketHistory(initial_state=ticket.state, transitions=()))
     notify_many(notices=intake_notices(ticket, supervisors=supervisors))
     return ticket
 

@@ -10,7 +10,6 @@ from escalade import authz
 from escalade.core.actors import Actor
 from escalade.core.errors import ConflictError, ValidationFailed
 from escalade.core.services import JSONValue
-from escalade.sla.services import sla_refresh
 from escalade.tickets.choices import OPEN_STATES, LinkKind, ResolutionCode, State
 from escalade.tickets.models import Attachment, FollowUp, Ticket, TicketLink
 from escalade.tickets.services._common import locked, record, ticket_snapshot
@@ -63,5 +62,4 @@ def ticket_merge(*, actor: Actor, source: Ticket, target: Ticket) -> Ticket:
         action="ticket.merged_from",
         data={"from": source.pk, "reference": source.reference, "followups": moved},
     )
-    sla_refresh(ticket=source)
     return target

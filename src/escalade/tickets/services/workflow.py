@@ -18,7 +18,6 @@ from escalade.core.errors import ConflictError, ValidationFailed
 from escalade.core.models import Event
 from escalade.notifications.models import NotificationKind
 from escalade.notifications.services import notify
-from escalade.sla.services import sla_refresh
 from escalade.tickets.choices import OPEN_STATES, TRANSITIONS, Priority, ResolutionCode, State
 from escalade.tickets.models import Ticket
 from escalade.tickets.services._common import locked, record, ticket_snapshot
@@ -31,7 +30,6 @@ SPECIAL_TARGETS: dict[str, str] = {State.RESOLVED: "ticket_resolve", State.CLOSE
 def _finish(actor: Actor, ticket: Ticket, action: str, before: dict[str, Any], **data: Any) -> Ticket:
     ticket.save()
     record(actor=actor, ticket=ticket, action=action, before=before, data=data or None)
-    sla_refresh(ticket=ticket)
     return ticket
 
 
