@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import smtplib
 
 import pytest
 from django.core import mail as django_mail
 from django.db import transaction
+from django.utils import timezone
 
-from escalade.core import outbox
 from escalade.core.actors import Actor
 from escalade.core.models import Event
 from escalade.mail.imap import mailbox_poll
-from escalade.mail.models import BouncingAddress, OutboundMail, OutboundState
-from escalade.mail.outbound import backoff
+from escalade.mail.models import SEND_GRACE, BouncingAddress, OutboundMail, OutboundState
+from escalade.mail.outbound import backoff, outbound_due
 from escalade.mail.services import outbound_send
-from escalade.mail.tasks import MAILS_PER_TASK, send_mails
+from escalade.mail.tasks import MAILS_PER_TASK, send_due, send_mails
 from escalade.tickets.choices import State
 from escalade.tickets.services import ticket_reply, ticket_resolve, ticket_take, ticket_transition
 from tests.mail.conftest import FakeServer, ingest, make_message
@@ -134,14 +135,55 @@ def test_a_poll_sends_each_mail_of_its_group_once(mail_world, mailbox, monkeypat
     monkeypatch.setattr("escalade.mail.imap.GROUP_SECONDS", 60)
     tasks: list[list[int]] = []
 
+    real = send_mails.call_local
+
     def recorded(mail_ids: list[int]) -> None:
         tasks.append(mail_ids)
-        send_mails(mail_ids)
+        real(mail_ids)
 
-    recorded.name = send_mails.name  # type: ignore[attr-defined]
-    monkeypatch.setitem(outbox._tasks, send_mails.name, recorded)
+    monkeypatch.setattr(send_mails, "call_local", recorded)
     messages = [make_message(message_id=f"<s{n}@a.example>", subject=f"Demande {n}") for n in range(12)]
     assert mailbox_poll(mailbox, client=FakeServer(messages)).outcomes == {"ticket": 12}
     assert [len(ids) for ids in tasks] == [MAILS_PER_TASK, 12 - MAILS_PER_TASK]
     assert len(sent_to("req.a@a.example")) == 12
     assert set(OutboundMail.objects.values_list("state", flat=True)) == {OutboundState.SENT}
+
+
+def test_a_mail_asked_for_twice_is_sent_once(mail_world, mailbox):
+    ingest(make_message(), mailbox=mailbox)
+    mail = OutboundMail.objects.get(kind="ticket_received")
+    send_mails([mail.pk, mail.pk])  # the relay after a queue outage, and the sweep
+    outbound_send(mail_id=mail.pk)
+    assert len(sent_to("req.a@a.example")) == 1
+    assert OutboundMail.objects.get(pk=mail.pk).attempts == 1
+
+
+def test_a_claimed_mail_waits_for_its_lease_then_the_sweep_sends_it(mail_world, mailbox, monkeypatch):
+    """A worker that died after claiming a mail: nobody sends it while the claim holds, the sweep
+    sends it once the lease is over."""
+    monkeypatch.setattr("escalade.mail.outbound._deliver", lambda mail: (_ for _ in ()).throw(SystemExit))
+    with pytest.raises(SystemExit):  # the worker dies in the middle of sending
+        ingest(make_message(), mailbox=mailbox)
+    monkeypatch.undo()
+    mail = OutboundMail.objects.get(kind="ticket_received")
+    assert mail.state == OutboundState.SENDING
+    send_mails([mail.pk])
+    assert sent_to("req.a@a.example") == []
+    assert outbound_due() == []
+
+    OutboundMail.objects.filter(pk=mail.pk).update(next_attempt_at=timezone.now() - dt.timedelta(seconds=1))
+    assert outbound_due() == [mail.pk]
+    send_due.run_once()
+    assert len(sent_to("req.a@a.example")) == 1
+    assert OutboundMail.objects.get(pk=mail.pk).state == OutboundState.SENT
+
+
+def test_a_mail_whose_task_was_lost_is_sent_by_the_sweep_after_its_grace(mail_world, mailbox, monkeypatch):
+    monkeypatch.setattr("escalade.core.outbox._hand_over", lambda rows: None)  # the queue lost them
+    ingest(make_message(), mailbox=mailbox)
+    mail = OutboundMail.objects.get(kind="ticket_received")
+    assert mail.state == OutboundState.QUEUED
+    assert outbound_due() == []  # within its grace the task may still come
+    later = timezone.now() + SEND_GRACE + dt.timedelta(seconds=1)
+    monkeypatch.setattr("django.utils.timezone.now", lambda: later)
+    assert outbound_due() == [mail.pk]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, ClassVar
 
 from django.conf import settings
@@ -128,25 +129,35 @@ class WorkerHeartbeat(models.Model):
         return self.worker
 
 
+def outbox_relay_due() -> dt.datetime:
+    """When the relay looks at a new row if its task has not deleted it by then (the queue lost it)."""
+    return timezone.now() + OUTBOX_GRACE
+
+
+OUTBOX_GRACE = dt.timedelta(minutes=2)
+
+
 class OutboxTask(models.Model):
-    """Work to hand to the task queue once the transaction that recorded it has committed (ADR 0011).
+    """Work to run on the task queue once the transaction that recorded it has committed (ADR 0011).
 
     Written in the same transaction as the change that calls for it, so the work exists if and only if
-    the change committed. After the commit the row is handed to the queue and deleted; if the queue
-    is down, the row stays and the relay (every worker process) hands it over later. Tasks are
-    idempotent, so a row handed over twice (a crash between the enqueue and the delete) changes nothing.
+    the change committed. After the commit it is handed to the queue; the task deletes the row when it
+    has done the work. A row still here at ``next_relay_at`` was refused by the queue, or lost by it
+    (a Redis restart without persistence), or its task failed: the relay (every worker process) hands
+    it over again, with a growing delay. Tasks are idempotent, so a second run changes nothing.
     """
 
     task = models.CharField(_("task"), max_length=100)
     args = models.JSONField(_("arguments"), default=list, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    next_relay_at = models.DateTimeField(_("next relay"), default=outbox_relay_due)
     attempts = models.PositiveIntegerField(_("relay attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
 
     class Meta:
         verbose_name = _("outbox task")
         verbose_name_plural = _("outbox tasks")
-        indexes = (models.Index(fields=("created_at", "id"), name="outbox_created_idx"),)
+        indexes = (models.Index(fields=("next_relay_at", "id"), name="outbox_relay_idx"),)
 
     def __str__(self) -> str:
         return f"{self.task}{self.args!r}"

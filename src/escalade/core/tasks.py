@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from huey import crontab
 from huey.contrib.djhuey import db_task
 
+from escalade.core.outbox import outbox_execute
 from escalade.core.periodic import periodic_job
 from escalade.core.services import scheduled_tick_prune, worker_heartbeat_record
+
+
+@db_task(name="core.outbox_run")
+def outbox_run(row_id: int, task: str, args: list[Any]) -> None:
+    """Run the task an outbox row names, then delete the row (``core.outbox``); idempotent."""
+    outbox_execute(row_id=row_id, task=task, args=args)
 
 
 @db_task(name="core.worker_ping")
