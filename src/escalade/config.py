@@ -10,7 +10,7 @@ import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 from environs import Env
 from marshmallow.validate import OneOf, Range
@@ -38,6 +38,7 @@ class Config:
     queue_immediate: bool
     worker_threads: int
     outbox_relay_seconds: float
+    outbox_grace_seconds: int
     login_failure_limit: int
     login_cooloff_minutes: int
     log_level: str
@@ -81,6 +82,7 @@ def load_config() -> Config:
             queue_immediate=env.bool("QUEUE_IMMEDIATE", False),
             worker_threads=env.int("WORKER_THREADS", 2, validate=Range(min=1, max=64)),
             outbox_relay_seconds=env.float("OUTBOX_RELAY_SECONDS", 5.0, validate=Range(min=0.5, max=300)),
+            outbox_grace_seconds=env.int("OUTBOX_GRACE_SECONDS", 120, validate=Range(min=1, max=86_400)),
             login_failure_limit=env.int("LOGIN_FAILURE_LIMIT", 5, validate=Range(min=1)),
             login_cooloff_minutes=env.int("LOGIN_COOLOFF_MINUTES", 15, validate=Range(min=1)),
             log_level=env.str("LOG_LEVEL", "INFO", validate=OneOf(["DEBUG", "INFO", "WARNING", "ERROR"])),
@@ -142,3 +144,12 @@ def email_settings(url: str) -> dict[str, object]:
             "timeout": 30,
         },
     }
+
+
+def redis_url_with_timeouts(url: str, *, connect: float = 2, read: float = 5) -> str:
+    """``url`` with redis-py's socket timeouts added, unless the URL already sets them."""
+    parts = urlsplit(url)
+    query = dict(parse_qsl(parts.query))
+    query.setdefault("socket_connect_timeout", str(connect))
+    query.setdefault("socket_timeout", str(read))
+    return urlunsplit(parts._replace(query=urlencode(query)))

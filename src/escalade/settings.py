@@ -13,7 +13,7 @@ from typing import Any
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
-from escalade.config import email_settings, load_config, secret_key
+from escalade.config import email_settings, load_config, redis_url_with_timeouts, secret_key
 
 CONFIG = load_config()
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -108,17 +108,20 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # ---------------------------------------------------------------- cache and task queue
 CACHES: dict[str, dict[str, Any]]
 if CONFIG.redis_url:
+    # A Redis that does not answer must fail fast (the outbox keeps the work, ADR 0011), not hold a
+    # request thread: connect within 2 s, answer within 5 s (longer than Huey's 1 s blocking read).
+    REDIS_URL = redis_url_with_timeouts(CONFIG.redis_url)
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": CONFIG.redis_url,
+            "LOCATION": REDIS_URL,
             "KEY_PREFIX": CONFIG.queue_name,
         }
     }
     HUEY: dict[str, Any] = {
         "huey_class": "huey.PriorityRedisHuey",
         "name": CONFIG.queue_name,
-        "url": CONFIG.redis_url,
+        "url": REDIS_URL,
         "immediate": CONFIG.queue_immediate,
         "utc": True,
     }

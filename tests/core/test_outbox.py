@@ -23,12 +23,12 @@ from escalade.tickets.services import ticket_create, ticket_reply
 pytestmark = pytest.mark.django_db
 
 
-class QueueDown(ConnectionError):
+class QueueDownError(ConnectionError):
     pass
 
 
 @pytest.fixture
-def queue_down(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, bool]]:
+def queue_down(monkeypatch: pytest.MonkeyPatch) -> dict[str, bool]:
     """The task queue refuses every task while ``state["down"]`` is true (as Redis does when stopped)."""
     from escalade.core import tasks
 
@@ -37,11 +37,11 @@ def queue_down(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, bool]]:
 
     def enqueue(*args: Any) -> Any:
         if state["down"]:
-            raise QueueDown("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+            raise QueueDownError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
         return real(*args)
 
     monkeypatch.setattr(tasks, "outbox_run", enqueue)
-    yield state
+    return state
 
 
 def create(world: Any, title: str = "Imprimante en panne") -> Ticket:
@@ -131,9 +131,13 @@ def test_after_commit_work_runs_and_leaves_no_row(world, django_capture_on_commi
 
 
 def test_a_change_that_rolls_back_leaves_no_work(world):
-    with pytest.raises(RuntimeError), transaction.atomic():
-        create(world, title="Annulé")
-        raise RuntimeError
+    def create_then_fail() -> None:
+        with transaction.atomic():
+            create(world, title="Annulé")
+            raise RuntimeError
+
+    with pytest.raises(RuntimeError):
+        create_then_fail()
     assert not OutboxTask.objects.exists()
 
 

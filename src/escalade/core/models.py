@@ -131,10 +131,7 @@ class WorkerHeartbeat(models.Model):
 
 def outbox_relay_due() -> dt.datetime:
     """When the relay looks at a new row if its task has not deleted it by then (the queue lost it)."""
-    return timezone.now() + OUTBOX_GRACE
-
-
-OUTBOX_GRACE = dt.timedelta(minutes=2)
+    return timezone.now() + dt.timedelta(seconds=settings.CONFIG.outbox_grace_seconds)
 
 
 class OutboxTask(models.Model):
