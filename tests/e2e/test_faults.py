@@ -162,6 +162,17 @@ def _faults(load: Load, redis: list[subprocess.Popen[bytes]], redis_port: int, r
     return killed
 
 
+def _drained() -> bool:
+    unsent = OutboundMail.objects.exclude(state=OutboundState.SENT)
+    return not OutboxTask.objects.exists() and not unsent.exists()
+
+
+def _backlog() -> str:
+    rows = list(OutboxTask.objects.values_list("task", "attempts", "next_relay_at", "last_error"))
+    mails = Counter(OutboundMail.objects.values_list("state", flat=True))
+    return f"outbox: {rows[:20]} ({len(rows)} rows); mails: {dict(mails)}"
+
+
 def _assert_nothing_lost(outcomes: list[Outcome], sink: Sink) -> None:
     created = [o for o in outcomes if o.kind == "create" and o.status == 201]
     replied = [o for o in outcomes if o.kind == "reply" and o.status == 201]
@@ -232,15 +243,10 @@ def test_nothing_committed_is_lost_or_duplicated_when_redis_and_postgres_fail(wo
             assert statuses[201] > 60, statuses
             assert set(statuses) <= {201, 500, 503, 599}, statuses
             # Let the relay and the worker catch up with what the outage left behind.
-            wait_for(
-                lambda: (
-                    not OutboxTask.objects.exists()
-                    and not OutboundMail.objects.exclude(state=OutboundState.SENT).exists()
-                ),
-                timeout=120,
-                what="the outbox to drain and every mail to be sent",
-                log_path=worker_log,
-            )
+            try:
+                wait_for(_drained, timeout=120, what="the outbox to drain and every mail to be sent")
+            except AssertionError as error:
+                raise AssertionError(f"{_backlog()}\n{worker_log.read_text()[-3000:]}") from error
     finally:
         smtp.stop()
         if redis[0].poll() is None:

@@ -34,6 +34,7 @@ from django.db import close_old_connections, connection, transaction
 from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
 
+from escalade.core.db import on_fresh_connection
 from escalade.core.models import OutboxTask
 
 logger = logging.getLogger(__name__)
@@ -144,7 +145,7 @@ def outbox_execute(*, row_id: int, task: str, args: list[Any]) -> None:
         OutboxTask.objects.filter(pk=row_id).update(last_error=f"unknown task {task}")
         return
     runner.call_local(*args)
-    OutboxTask.objects.filter(pk=row_id).delete()
+    on_fresh_connection(lambda: OutboxTask.objects.filter(pk=row_id).delete())
 
 
 def outbox_relay(*, limit: int = RELAY_BATCH) -> int:

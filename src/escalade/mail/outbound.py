@@ -17,6 +17,7 @@ from django.utils import timezone, translation
 
 from escalade.accounts.models import Role, TeamMembership, User
 from escalade.core.actors import Actor
+from escalade.core.db import on_fresh_connection
 from escalade.core.models import Event
 from escalade.core.outbox import outbox_defer
 from escalade.core.services import event_record
@@ -268,8 +269,12 @@ def outbound_send(*, mail_id: int) -> OutboundMail:
     except Exception as error:
         _record_failure(mail, error)
         raise
-    OutboundMail.objects.filter(pk=mail.pk).update(
-        state=OutboundState.SENT, sent_at=timezone.now(), last_error="", next_attempt_at=None
+    # The mail server has it: record that even if the connection was lost meanwhile, or the claim
+    # would expire and the mail go out twice.
+    on_fresh_connection(
+        lambda: OutboundMail.objects.filter(pk=mail.pk).update(
+            state=OutboundState.SENT, sent_at=timezone.now(), last_error="", next_attempt_at=None
+        )
     )
     mail.refresh_from_db()
     return mail

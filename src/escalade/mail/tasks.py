@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from django.db import DatabaseError
 from huey import crontab
 from huey.contrib.djhuey import db_task
 
@@ -64,5 +65,7 @@ def send_due() -> None:
 def _send(mail_id: int) -> None:
     try:
         outbound_send(mail_id=mail_id)
-    except Exception:  # noqa: BLE001 - recorded on the mail by outbound_send, retried by send_due
+    except DatabaseError:
+        raise  # nothing recorded: the task fails, and its outbox row is handed over again
+    except Exception:  # noqa: BLE001 - the mail server refused: recorded on the mail, retried by send_due
         logger.info("mail %s not sent this time; its next attempt is recorded", mail_id)
