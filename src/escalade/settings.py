@@ -113,7 +113,7 @@ if CONFIG.redis_url:
     REDIS_URL = redis_url_with_timeouts(CONFIG.redis_url)
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "escalade.core.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": CONFIG.queue_name,
         }
