@@ -54,6 +54,7 @@ def reply_apply(*, actor: Actor, ticket: Ticket, followup: FollowUp) -> dict[str
         data["first_response"] = True
     if not by_staff and ticket.state == State.PENDING_REQUESTER:
         ticket.state = State.IN_PROGRESS if ticket.assignee_id else State.NEW
+        ticket.state_changed_at = followup.created_at
     return data
 
 
