@@ -20,7 +20,8 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
@@ -55,7 +56,8 @@ ACTION_TRIGGERS: dict[str, str] = {
     "ticket.sla_breached": Trigger.SLA_BREACHED,
 }  # fmt: skip
 
-_chain: ContextVar[frozenset[int]] = ContextVar("escalade_automation_chain", default=frozenset())
+# The rules fired in the current chain of events (None outside any): one set shared by the nested calls.
+_chain: ContextVar[set[int] | None] = ContextVar("escalade_automation_chain", default=None)
 
 
 @dataclass(frozen=True)
@@ -149,8 +151,16 @@ def automation_on_ticket_events(published: Sequence[Published]) -> None:
         if not isinstance(ticket, Ticket) or item.event.action == FIRED_ACTION:
             continue
         candidates = _candidates(rules, triggers_of(item.event, ticket))
-        if candidates:
+        if not candidates:
+            continue
+        if _chain.get() is not None:
             _run_rules(candidates, ticket, item.event)
+            continue
+        token = _chain.set(set())  # each top-level event starts its own chain
+        try:
+            _run_rules(candidates, ticket, item.event)
+        finally:
+            _chain.reset(token)
 
 
 def _candidates(rules: RuleSet, triggers: Iterable[str]) -> list[CompiledRule]:
@@ -165,6 +175,7 @@ def _run_rules(candidates: list[CompiledRule], subject: Ticket, event: Event) ->
     from escalade.automation.facts import TicketFacts  # noqa: PLC0415 - only when a rule may fire
 
     fired = _chain.get()
+    assert fired is not None
     current = subject
     facts = TicketFacts(current, event)
     for rule in candidates:
@@ -172,11 +183,11 @@ def _run_rules(candidates: list[CompiledRule], subject: Ticket, event: Event) ->
             continue
         if not evaluate(rule.conditions, facts):
             continue
+        fired.add(rule.pk)
         current = actions_apply(
             kind="rule", rule_id=rule.pk, name=rule.name, actions=rule.actions, ticket=current,
             trigger=event,
         )  # fmt: skip
-        fired = fired | {rule.pk}
         facts = TicketFacts(current, event)
         if rule.stop_processing:
             break
@@ -190,6 +201,16 @@ def _refresh(subject: Ticket, current: Ticket) -> None:
     for model_field in Ticket._meta.concrete_fields:
         setattr(subject, model_field.attname, getattr(current, model_field.attname))
     subject._state.fields_cache.clear()
+
+
+@contextmanager
+def chain_of(rule_ids: Iterable[int]) -> Iterator[None]:
+    """Run the block as a chain in which ``rule_ids`` already fired (the dry run of a saved rule)."""
+    token = _chain.set(set(rule_ids))
+    try:
+        yield
+    finally:
+        _chain.reset(token)
 
 
 def rule_actor(*, kind: str, rule_id: int, name: str) -> Actor:
@@ -213,18 +234,14 @@ def actions_apply(
     done: list[JSONValue] = []
     failed: list[JSONValue] = []
     current = ticket
-    token = _chain.set(_chain.get() | {rule_id} if kind == "rule" else _chain.get())
-    try:
-        for item in actions:
-            outcome = _run_action(item, current, context)
-            if isinstance(outcome, str):
-                failed.append({"type": item.get("type"), "params": item.get("params"), "error": outcome})
-                _note_failure(kind, rule_id, outcome)
-                continue
-            current = outcome or current
-            done.append({"type": item.get("type"), "params": item.get("params")})
-    finally:
-        _chain.reset(token)
+    for item in actions:
+        outcome = _run_action(item, current, context)
+        if isinstance(outcome, str):
+            failed.append({"type": item.get("type"), "params": item.get("params"), "error": outcome})
+            _note_failure(kind, rule_id, outcome)
+            continue
+        current = outcome or current
+        done.append({"type": item.get("type"), "params": item.get("params")})
     data: dict[str, JSONValue] = {
         "kind": kind,
         "rule": rule_id,

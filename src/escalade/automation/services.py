@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from escalade import authz
 from escalade.automation.actions import action_describe, actions_check
 from escalade.automation.conditions import conditions_check, evaluate
-from escalade.automation.engine import FIRED_ACTION, actions_apply, rules_version_bump
+from escalade.automation.engine import FIRED_ACTION, actions_apply, chain_of, rules_version_bump
 from escalade.automation.facts import TicketFacts
 from escalade.automation.models import Rule, TimeRule, TimeUnit, Trigger
 from escalade.core.actors import Actor
@@ -243,9 +243,10 @@ def rule_dry_run(
             before = snapshot(current, TRACKED)
             last_event = Event.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
             last_followup = FollowUp.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-            after = actions_apply(
-                kind="rule", rule_id=rule_id, name=name, actions=checked_actions, ticket=current, trigger=None
-            )
+            with chain_of([rule_id]):
+                after = actions_apply(
+                    kind="rule", rule_id=rule_id, name=name, actions=checked_actions, ticket=current, trigger=None
+                )
             _collect(result, before, after, last_event, last_followup)
             raise _RollBack
     except _RollBack:

@@ -62,13 +62,38 @@ def business_cutoff(*, calendar: WorkingCalendar, now: dt.datetime, duration: dt
     return early
 
 
+def working_days_back(*, calendar: WorkingCalendar, now: dt.datetime, days: int) -> dt.datetime:
+    """The same wall-clock time ``days`` working days before ``now`` (days with no working time, such
+    as weekends and holidays, are not counted): "3 business days" from Friday 10:00 is Wednesday 10:00."""
+    local = now.astimezone(calendar.zone)
+    day, counted = local.date(), 0
+    for _step in range(days * 7 + 30):  # bounded even for a calendar that barely works
+        if counted == days:
+            break
+        day -= dt.timedelta(days=1)
+        start = dt.datetime.combine(day, dt.time(0), tzinfo=calendar.zone)
+        end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=calendar.zone)
+        if business_time_between(calendar=calendar, start=start, end=end) > dt.timedelta(0):
+            counted += 1
+    return dt.datetime.combine(day, local.time(), tzinfo=calendar.zone)
+
+
+def rule_cutoff(rule: TimeRule, *, calendar: WorkingCalendar, now: dt.datetime) -> dt.datetime:
+    """The latest moment a ticket may have entered the state for ``rule`` to be due on it now."""
+    if not rule.is_business_time:
+        return now - duration_of(rule)
+    if rule.unit == TimeUnit.DAYS:
+        return working_days_back(calendar=calendar, now=now, days=rule.after)
+    return business_cutoff(calendar=calendar, now=now, duration=duration_of(rule))
+
+
 def _cutoffs(rule: TimeRule, now: dt.datetime) -> Q:
     """Which anchors are old enough, per SLA calendar for a rule in business time."""
-    duration, column = duration_of(rule), anchor_field(rule)
+    column = anchor_field(rule)
     if not rule.is_business_time:
-        return Q(**{f"{column}__lte": now - duration})
+        return Q(**{f"{column}__lte": now - duration_of(rule)})
     policies = SlaPolicy.objects.select_related("calendar")
-    condition = Q(sla_policy__isnull=True, **{f"{column}__lte": now - duration})
+    condition = Q(sla_policy__isnull=True, **{f"{column}__lte": rule_cutoff(rule, calendar=NO_CALENDAR, now=now)})
     by_calendar: dict[int, list[int]] = {}
     calendars = {}
     for policy in policies:
@@ -79,7 +104,7 @@ def _cutoffs(rule: TimeRule, now: dt.datetime) -> Q:
             arithmetic = working_calendar(calendar=calendars[calendar_id], around=[now])
         except ValueError:  # a calendar without working time: count plain time
             arithmetic = NO_CALENDAR
-        cutoff = business_cutoff(calendar=arithmetic, now=now, duration=duration)
+        cutoff = rule_cutoff(rule, calendar=arithmetic, now=now)
         condition |= Q(sla_policy_id__in=policy_ids, **{f"{column}__lte": cutoff})
     return condition
 

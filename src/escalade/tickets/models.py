@@ -34,6 +34,11 @@ OPEN_STATE_VALUES = [
 ]  # fmt: skip
 
 
+def state_now() -> object:
+    """The default of ``Ticket.state_changed_at``: now, read when the ticket is built."""
+    return timezone.now()
+
+
 class Category(models.Model):
     """A node of the category tree ("Accounts › Password reset"); may be restricted to organisations."""
 
@@ -201,7 +206,7 @@ class Ticket(models.Model):
     state = models.CharField(_("state"), max_length=24, choices=State.choices, default=State.NEW)
     # When the ticket entered its current state (set by the services): time automations ("pending on
     # the requester for 3 business days") read it. Tickets existing before the column count from then.
-    state_changed_at = models.DateTimeField(_("state changed at"), default=timezone.now)
+    state_changed_at = models.DateTimeField(_("state changed at"), default=state_now)
     team = models.ForeignKey(
         Team,
         verbose_name=_("team"),
