@@ -6,7 +6,7 @@ from escalade.accounts.models import SupportLevel
 from escalade.automation.services import rule_save
 from escalade.core.actors import Actor
 from tests.accounts.factories import StaffFactory, TeamFactory, TeamMembershipFactory
-from tests.tickets.conftest import at, levels, make_ticket  # noqa: F401 - fixtures
+from tests.tickets.conftest import at, levels, make_ticket
 
 __all__ = ["at", "levels", "make_ticket"]
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -11,11 +13,11 @@ from escalade.core.errors import ValidationFailed
 
 
 class Facts(dict[str, object]):
-    def get(self, field: str, default: object = None) -> object:  # type: ignore[override]
+    def get(self, field: str, default: object = None) -> object:
         return super().get(field, default)
 
 
-def holds(items: list[dict[str, object]], facts: dict[str, object], match: str = "all") -> bool:
+def holds(items: Sequence[Mapping[str, object]], facts: dict[str, object], match: str = "all") -> bool:
     return evaluate(conditions_check({"match": match, "items": items}), Facts(facts))
 
 
@@ -85,8 +87,12 @@ def test_bad_conditions_name_the_faulty_part(conditions: dict[str, object], fiel
 
 @given(priority=st.integers(min_value=1, max_value=5), threshold=st.integers(min_value=1, max_value=5))
 def test_at_most_and_at_least_split_the_priorities(priority: int, threshold: int) -> None:
-    at_most = holds([{"field": "priority", "operator": "lte", "value": str(threshold)}], {"priority": priority})
-    at_least = holds([{"field": "priority", "operator": "gte", "value": str(threshold)}], {"priority": priority})
+    at_most = holds(
+        [{"field": "priority", "operator": "lte", "value": str(threshold)}], {"priority": priority}
+    )
+    at_least = holds(
+        [{"field": "priority", "operator": "gte", "value": str(threshold)}], {"priority": priority}
+    )
     assert at_most == (priority <= threshold)
     assert at_least == (priority >= threshold)
     assert at_most or at_least

@@ -7,6 +7,7 @@ import io
 
 import pytest
 
+from escalade.automation.timed import time_rules_sweep
 from escalade.core.actors import Actor
 from escalade.tickets.choices import State
 from escalade.tickets.models import Ticket
@@ -18,7 +19,6 @@ from escalade.tickets.services import (
     ticket_resolve,
     ticket_take,
 )
-from escalade.automation.timed import time_rules_sweep
 from tests.tickets.conftest import TUESDAY_10H
 
 pytestmark = pytest.mark.django_db

@@ -245,7 +245,12 @@ def rule_dry_run(
             last_followup = FollowUp.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
             with chain_of([rule_id]):
                 after = actions_apply(
-                    kind="rule", rule_id=rule_id, name=name, actions=checked_actions, ticket=current, trigger=None
+                    kind="rule",
+                    rule_id=rule_id,
+                    name=name,
+                    actions=checked_actions,
+                    ticket=current,
+                    trigger=None,
                 )
             _collect(result, before, after, last_event, last_followup)
             raise _RollBack

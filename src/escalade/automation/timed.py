@@ -93,7 +93,9 @@ def _cutoffs(rule: TimeRule, now: dt.datetime) -> Q:
     if not rule.is_business_time:
         return Q(**{f"{column}__lte": now - duration_of(rule)})
     policies = SlaPolicy.objects.select_related("calendar")
-    condition = Q(sla_policy__isnull=True, **{f"{column}__lte": rule_cutoff(rule, calendar=NO_CALENDAR, now=now)})
+    condition = Q(
+        sla_policy__isnull=True, **{f"{column}__lte": rule_cutoff(rule, calendar=NO_CALENDAR, now=now)}
+    )
     by_calendar: dict[int, list[int]] = {}
     calendars = {}
     for policy in policies:
