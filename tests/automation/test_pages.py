@@ -60,9 +60,15 @@ def test_others_cannot_change_rules(client, world, rule, role):
     assert Rule.objects.count() == 1
 
 
+def _in_english(person):
+    person.language = "en"
+    person.save(update_fields=["language"])
+    return person
+
+
 def test_the_list_shows_what_each_rule_does(client, world, rule):
-    client.force_login(world.supervisor)
-    page = client.get("/desk/automation/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    client.force_login(_in_english(world.supervisor))
+    page = client.get("/desk/automation/").content.decode()
     assert "VIP" in page
     assert "set the priority to P1 — Critical, gave the ticket to the team “L2 A”" in page
 
@@ -95,13 +101,13 @@ def test_a_supervisor_creates_a_rule_from_the_desk(world, l2):
 
 
 def test_a_bad_row_is_shown_next_to_the_form(client, world):
-    client.force_login(world.supervisor)
+    client.force_login(_in_english(world.supervisor))
     form = {
         "name": "Cassée", "triggers": ["created"], "match": "all",
         "condition-field": ["title"], "condition-operator": ["matches"], "condition-value": ["(("],
         "action-type": ["set_priority"], "action-value": ["1"], "action-text": [""],
     }  # fmt: skip
-    response = client.post("/desk/automation/rules/new/", form, HTTP_ACCEPT_LANGUAGE="en")
+    response = client.post("/desk/automation/rules/new/", form)
     assert response.status_code == 200
     assert "Condition 1" in response.content.decode()
     assert not Rule.objects.exists()
@@ -120,10 +126,8 @@ def test_toggle_and_move(client, world, rule, make_rule):
 def test_the_dry_run_page_changes_nothing(client, world, rule, make_ticket):
     ticket = make_ticket()
     events = Event.objects.count()
-    client.force_login(world.supervisor)
-    page = client.post(
-        f"/desk/automation/rules/{rule.pk}/try/", {"reference": ticket.reference}, HTTP_ACCEPT_LANGUAGE="en"
-    )
+    client.force_login(_in_english(world.supervisor))
+    page = client.post(f"/desk/automation/rules/{rule.pk}/try/", {"reference": ticket.reference})
     text = page.content.decode()
     assert "set the priority to P1" in text
     assert Event.objects.count() == events
