@@ -8,7 +8,7 @@ else between braces is left as written (so the preview shows the mistake).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from django.utils.translation import gettext_lazy as _
 
@@ -36,13 +36,14 @@ ALIASES = {
 }  # fmt: skip
 
 
-def template_render(*, text: str, ticket: Ticket) -> str:
-    """``text`` with its known variables filled in from ``ticket`` (each read at most once)."""
-    values: dict[str, str] = {}
+def template_render(*, text: str, ticket: Ticket, given: Mapping[str, str] | None = None) -> str:
+    """``text`` with its known variables filled in from ``ticket`` (each read at most once); ``given``
+    sets some of them (a macro's ``agent.name`` is the agent applying it)."""
+    values: dict[str, str] = dict(given or {})
 
     def value(match: re.Match[str]) -> str:
         name = ALIASES.get(match.group(1), match.group(1))
-        if name not in VARIABLES:
+        if name not in VARIABLES and name not in values:
             return match.group(0)
         if name not in values:
             values[name] = str(VARIABLES[name][1](ticket) or "")
