@@ -139,3 +139,24 @@ def test_bad_actions_name_the_faulty_item(db, actions, field):
     with pytest.raises(ValidationFailed) as caught:
         actions_check(actions)
     assert caught.value.field == field
+
+
+def test_assignment_prefers_the_skilled_members(world, l2, make_rule, make_ticket):
+    bruno = l2.memberships.get(user__full_name="Bruno L2")
+    bruno.skills = ["Réseau", "vpn"]
+    bruno.save()
+    make_rule(actions=[action("assign_round_robin", str(l2.pk))])
+    assert [_assignee_name(make_ticket(tags=["VPN"])) for _ in range(2)] == ["Bruno L2", "Bruno L2"]
+    assert _assignee_name(
+        make_ticket(category=CategoryFactory.create(name_fr="Réseau", name_en="Network"))
+    ) == ("Bruno L2")
+    assert _assignee_name(make_ticket(tags=["imprimante"])) == "Anna L2"  # nobody's skill: everyone's turn
+
+
+def test_least_loaded_prefers_the_skilled_members(world, l2, make_rule, make_ticket):
+    anna = l2.memberships.get(user__full_name="Anna L2")
+    anna.skills = ["sage"]
+    anna.save()
+    make_rule(actions=[action("assign_least_loaded", str(l2.pk))])
+    assert [_assignee_name(make_ticket(tags=["sage"])) for _ in range(2)] == ["Anna L2", "Anna L2"]
+    assert _assignee_name(make_ticket()) == "Bruno L2"  # the least loaded of all

@@ -1,4 +1,9 @@
-"""Choosing an agent within a team for the assignment actions: in turn, or the least loaded."""
+"""Choosing an agent within a team for the assignment actions: in turn, or the least loaded.
+
+Both prefer the members whose skills (``TeamMembership.skills``) name one of the ticket's tags or
+its category (French or English name, case ignored); when nobody's skills match, every available
+member of the team is a candidate.
+"""
 
 from __future__ import annotations
 
@@ -10,17 +15,34 @@ from escalade.tickets.choices import OPEN_STATES
 from escalade.tickets.models import Ticket
 
 
-def _available(team: Team) -> list[User]:
+def ticket_skills(ticket: Ticket) -> set[str]:
+    """What a skill must name to suit ``ticket``: its tags and its category's names, lower-case."""
+    wanted = {name.casefold() for name in ticket.tags.values_list("name", flat=True)}
+    if ticket.category_id is not None:
+        category = ticket.category
+        assert category is not None
+        wanted |= {category.name_fr.casefold(), category.name_en.casefold()}
+    return wanted
+
+
+def _candidates(team: Team, ticket: Ticket, *, with_load: bool = False) -> list[TeamMembership]:
     memberships = TeamMembership.objects.filter(team=team, is_available=True, user__is_active=True)
-    return [m.user for m in memberships.select_related("user").order_by("user__full_name", "user_id")]
+    memberships = memberships.select_related("user")
+    if with_load:
+        open_tickets = Q(user__assigned_tickets__state__in=OPEN_STATES)
+        memberships = memberships.annotate(load=Count("user__assigned_tickets", filter=open_tickets))
+    available = list(memberships.order_by("user__full_name", "user_id"))
+    wanted = ticket_skills(ticket)
+    skilled = [m for m in available if wanted & {skill.casefold() for skill in m.skills}]
+    return skilled or available
 
 
 def round_robin_member(*, team: Team, ticket: Ticket) -> User | None:
-    """The available member after the one who got the team's last turn (by name, wrapping round).
+    """The candidate after the one who got the team's last turn (by name, wrapping round).
 
     The team's cursor row is locked until the transaction ends, so concurrent assignments take turns.
     """
-    members = _available(team)
+    members = [membership.user for membership in _candidates(team, ticket)]
     if not members:
         return None
     RoundRobinCursor.objects.get_or_create(team=team)
@@ -34,14 +56,8 @@ def round_robin_member(*, team: Team, ticket: Ticket) -> User | None:
 
 
 def least_loaded_member(*, team: Team, ticket: Ticket) -> User | None:
-    """The available member with the fewest open tickets assigned (ties: by name)."""
-    memberships = (
-        TeamMembership.objects.filter(team=team, is_available=True, user__is_active=True)
-        .select_related("user")
-        .annotate(
-            load=Count("user__assigned_tickets", filter=Q(user__assigned_tickets__state__in=OPEN_STATES))
-        )
-        .order_by("load", "user__full_name", "user_id")
-    )
-    first = memberships.first()
-    return first.user if first else None
+    """The candidate with the fewest open tickets assigned (ties: by name)."""
+    candidates = _candidates(team, ticket, with_load=True)
+    if not candidates:
+        return None
+    return min(enumerate(candidates), key=lambda pair: (pair[1].load, pair[0]))[1].user  # type: ignore[attr-defined]
