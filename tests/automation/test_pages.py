@@ -144,3 +144,27 @@ def test_a_time_automation_from_the_desk(client, world):
     assert response.status_code == 302
     saved = TimeRule.objects.get(name="P1 sans agent")
     assert (saved.after, saved.unit, saved.priority, saved.is_unassigned_only) == (10, "minutes", 1, True)
+
+
+def _list_queries(client) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/desk/automation/").status_code == 200
+    return len(queries)
+
+
+def test_the_list_costs_the_same_queries_whatever_the_number_of_rules(client, world, rule, make_rule):
+    client.force_login(world.supervisor)
+    few = _list_queries(client)
+    for n in range(5):
+        make_rule(name=f"Règle {n}", organisation=world.client_a, actions=[action("add_tags", f"t{n}")])
+    assert _list_queries(client) == few
+
+
+def test_the_list_page_query_count_is_pinned(client, world, rule, django_assert_num_queries):
+    client.force_login(world.supervisor)
+    client.get("/desk/automation/")  # the session and the user are read once per request anyway
+    with django_assert_num_queries(4):  # session, user, rules, time automations
+        client.get("/desk/automation/")

@@ -16,7 +16,7 @@ from escalade.automation import selectors, services
 from escalade.automation.actions import action_describe, action_types
 from escalade.automation.conditions import FIELDS, OPERATORS
 from escalade.automation.forms import RuleForm, TimeRuleForm, action_rows, condition_rows
-from escalade.automation.models import Rule, TimeRule
+from escalade.automation.models import Rule, TimeRule, Trigger
 from escalade.automation.templating import template_variables
 from escalade.core.actors import Actor
 from escalade.core.errors import DomainError
@@ -47,8 +47,10 @@ def _vocabulary() -> dict[str, Any]:
 def rules(request: HttpRequest) -> HttpResponse:
     """The rules in run order and the time automations."""
     rules_ = list(selectors.rules_list())
+    labels = dict(Trigger.choices)
     for rule in rules_:
         rule.described = [action_describe(item) for item in rule.actions]  # type: ignore[attr-defined]
+        rule.when = [str(labels.get(t, t)) for t in rule.triggers]  # type: ignore[attr-defined]
     context = {"rules": rules_, "time_rules": selectors.time_rules_list()}
     return render(request, "automation/rules.html", context)
 
