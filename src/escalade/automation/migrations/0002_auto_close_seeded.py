@@ -8,7 +8,7 @@ NAME = "Fermer les tickets résolus après le délai de réouverture / Close res
 
 def seed(apps, schema_editor):  # type: ignore[no-untyped-def]
     TimeRule = apps.get_model("automation", "TimeRule")
-    if TimeRule.objects.filter(state="resolved", actions__contains=[{"type": "close"}]).exists():
+    if TimeRule.objects.filter(name=NAME).exists():
         return
     TimeRule.objects.create(
         name=NAME,
