@@ -89,7 +89,10 @@ def fresh_cache() -> None:
     version, throttling counters) must not leak into the next one."""
     from django.core.cache import cache
 
+    from escalade.automation.engine import rules_forget
+
     cache.clear()
+    rules_forget()
 
 
 @pytest.fixture

@@ -8,17 +8,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from escalade.automation.conditions import conditions_check, evaluate
+from escalade.automation.conditions import MappingFacts, conditions_check, evaluate
 from escalade.core.errors import ValidationFailed
 
 
-class Facts(dict[str, object]):
-    def get(self, field: str, default: object = None) -> object:
-        return super().get(field, default)
-
-
 def holds(items: Sequence[Mapping[str, object]], facts: dict[str, object], match: str = "all") -> bool:
-    return evaluate(conditions_check({"match": match, "items": items}), Facts(facts))
+    return evaluate(conditions_check({"match": match, "items": items}), MappingFacts(facts))
 
 
 def test_all_needs_every_condition_and_any_needs_one() -> None:
@@ -33,7 +28,7 @@ def test_all_needs_every_condition_and_any_needs_one() -> None:
 
 
 def test_no_condition_always_holds() -> None:
-    assert evaluate(conditions_check({}), Facts())
+    assert evaluate(conditions_check({}), MappingFacts({}))
 
 
 @pytest.mark.parametrize(

@@ -45,6 +45,8 @@ logger = logging.getLogger(__name__)
 
 VERSION_KEY = "escalade:automation:rules-version"
 MAX_AGE = 60.0  # seconds: the longest a process keeps rules if a version bump was lost
+VERSION_READ_SECONDS = 1.0
+_version_read: tuple[str, float] = ("", 0.0)
 FIRED_ACTION = "ticket.rule_fired"
 
 ACTION_TRIGGERS: dict[str, str] = {
@@ -84,16 +86,32 @@ _lock = threading.Lock()
 
 def rules_version_bump() -> None:
     """Tell every process that the rules changed (the rule services call it in the transaction and
-    again once it has committed, so no process keeps rules read before the commit)."""
+    again once it has committed, so no process keeps rules read before the commit). This process
+    sees it at once; the others within :data:`VERSION_READ_SECONDS`."""
+    global _version_read  # noqa: PLW0603
     cache.set(VERSION_KEY, uuid.uuid4().hex, None)
+    _version_read = ("", 0.0)
+
+
+def rules_forget() -> None:
+    """Drop this process's compiled rules and version memo (tests: a rolled-back test's rules)."""
+    global _loaded, _version_read  # noqa: PLW0603
+    _loaded, _version_read = None, ("", 0.0)
 
 
 def _version() -> str:
-    version = cache.get(VERSION_KEY)
-    if version is None:
+    """The rules' version, read from the shared cache at most once a second per process (a round trip
+    to Redis per event would cost more than the rules themselves)."""
+    global _version_read  # noqa: PLW0603 - the per-process memo of the shared version
+    version, read_at = _version_read
+    if version and time.monotonic() - read_at < VERSION_READ_SECONDS:
+        return version
+    found = cache.get(VERSION_KEY)
+    if found is None:
         cache.add(VERSION_KEY, uuid.uuid4().hex, None)
-        version = cache.get(VERSION_KEY) or ""
-    return str(version)
+        found = cache.get(VERSION_KEY) or ""
+    _version_read = (str(found), time.monotonic())
+    return str(found)
 
 
 def active_rules() -> RuleSet:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
+from escalade.automation.conditions import fold
 from escalade.core.models import Event
 from escalade.tickets.models import Ticket
 
@@ -20,11 +21,18 @@ class TicketFacts:
     def __init__(self, ticket: Ticket, event: Event) -> None:
         self.ticket, self.event = ticket, event
         self._known: dict[str, object] = {}
+        self._folded: dict[str, str | list[str]] = {}
 
     def get(self, field: str) -> object:
         if field not in self._known:
             self._known[field] = self._read(field)
         return self._known[field]
+
+    def folded(self, field: str) -> str | list[str]:
+        known = self._folded.get(field)
+        if known is None:
+            known = self._folded[field] = fold(self.get(field))
+        return known
 
     def _read(self, field: str) -> object:  # noqa: PLR0911 - one answer per kind of fact
         ticket = self.ticket
