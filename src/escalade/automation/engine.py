@@ -95,7 +95,7 @@ def rules_version_bump() -> None:
 
 def rules_forget() -> None:
     """Drop this process's compiled rules and version memo (tests: a rolled-back test's rules)."""
-    global _loaded, _version_read  # noqa: PLW0603
+    global _loaded, _version_read
     _loaded, _version_read = None, ("", 0.0)
 
 
