@@ -147,3 +147,20 @@ def test_organisation_scope(world, make_rule, make_ticket):
 def test_inactive_rules_do_nothing(world, make_rule, make_ticket):
     make_rule(name="off", is_active=False, actions=[action("add_tags", "off")])
     assert fired(make_ticket()) == []
+
+
+def test_rules_run_for_each_ticket_of_a_batch(world, l2, make_rule):
+    from escalade.tickets.services import TicketRequest, ticket_create_many
+
+    make_rule(
+        name="VIP", conditions={"items": [{"field": "tags", "operator": "contains", "value": "vip"}]},
+        actions=[action("set_team", str(l2.pk))],
+    )  # fmt: skip
+    requests = [
+        TicketRequest(requester=world.requester_a, title=f"Demande {n}", tags=["vip"] if n % 2 else [])
+        for n in range(4)
+    ]
+    created = ticket_create_many(actor=Actor.of(world.agent_a), requests=requests)
+
+    assert [ticket.team_id == l2.pk for ticket in created] == [False, True, False, True]
+    assert [len(fired(ticket)) for ticket in created] == [0, 1, 0, 1]
