@@ -82,6 +82,7 @@ def _engine_us(requester: Any, repeat: int = 2_000) -> float:
     from escalade.tickets.models import Ticket
 
     ticket = Ticket.objects.filter(requester=requester).select_related("requester").first()
+    assert ticket is not None  # the warm-up created some
     event = event_build(actor=Actor.of(requester), obj=ticket, action="ticket.created")
     items = [Published(event, ticket)]
     automation_on_ticket_events(items)
@@ -147,6 +148,8 @@ def bench_automation(_tickets: int) -> dict[str, Any]:
                 "added_by_idle_rules_p50_ms": round(
                     (statistics.median(idle) - statistics.median(none)) * 1000, 2
                 ),
+                "engine_us_per_event_no_rule": engine_none,
+                f"engine_us_per_event_{RULES}_idle_rules": engine_idle,
             }
             rules = _time_rules()
             open_tickets = Ticket.objects.filter(state__in=OPEN_STATES).count()
