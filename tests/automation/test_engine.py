@@ -127,7 +127,7 @@ def test_previous_value_condition(world, make_rule, make_ticket):
         actions=[action("add_note", text="Le demandeur a répondu sur {{ ticket.reference }}")],
     )  # fmt: skip
     agent = Actor.of(world.agent_a)
-    ticket = ticket_take(actor=agent, ticket=make_ticket())
+    ticket = ticket_take(actor=agent, ticket=make_ticket())  # a creation is not a change of state
     ticket = ticket_transition(actor=agent, ticket=ticket, state=State.IN_PROGRESS)
     assert fired(ticket) == []
     ticket = ticket_transition(actor=agent, ticket=ticket, state=State.PENDING_REQUESTER)
@@ -164,3 +164,13 @@ def test_rules_run_for_each_ticket_of_a_batch(world, l2, make_rule):
 
     assert [ticket.team_id == l2.pk for ticket in created] == [False, True, False, True]
     assert [len(fired(ticket)) for ticket in created] == [0, 1, 0, 1]
+
+
+def test_a_state_change_by_any_service_triggers_state_rules_but_a_creation_does_not(
+    world, make_rule, make_ticket
+):
+    make_rule(name="moved", triggers=["state_changed"], actions=[action("add_tags", "moved")])
+    ticket = make_ticket()
+    assert fired(ticket) == []
+    ticket_take(actor=Actor.of(world.agent_a), ticket=ticket)  # ticket.assigned: new → assigned
+    assert [e.data["trigger"] for e in fired(ticket)] == ["ticket.assigned"]

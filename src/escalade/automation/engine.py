@@ -142,7 +142,7 @@ def triggers_of(event: Event, ticket: Ticket) -> set[str]:
     found = set()
     if event.action in ACTION_TRIGGERS:
         found.add(ACTION_TRIGGERS[event.action])
-    if "state" in event.changes and event.action != "ticket.state_changed":
+    if "state" in event.changes and event.action not in ("ticket.state_changed", "ticket.created"):
         found.add(Trigger.STATE_CHANGED)
     if event.action == "ticket.replied":
         found.add(Trigger.REPLIED_BY_AGENT if _by_staff(event, ticket) else Trigger.REPLIED_BY_REQUESTER)
