@@ -422,6 +422,13 @@ def bench_search(tickets: int) -> dict[str, Any]:
     return run(tickets)
 
 
+def bench_automation(tickets: int) -> dict[str, Any]:
+    """Rules on ticket creation, the time automations' sweep: see benchmarks/automation.py."""
+    from benchmarks.automation import bench_automation as run
+
+    return run(tickets)
+
+
 SUITES: dict[str, Callable[[int], dict[str, Any]]] = {
     "pages": bench_pages,
     "search": bench_search,
@@ -431,6 +438,7 @@ SUITES: dict[str, Callable[[int], dict[str, Any]]] = {
     "import": bench_import,
     "mail": bench_mail,
     "memory": bench_memory,
+    "automation": bench_automation,
 }
 
 

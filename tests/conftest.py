@@ -83,6 +83,18 @@ def sla_defaults(request):
     return None
 
 
+@pytest.fixture(autouse=True)
+def fresh_cache() -> None:
+    """Start each test with an empty cache: what a rolled-back test cached (the automation rules'
+    version, throttling counters) must not leak into the next one."""
+    from django.core.cache import cache
+
+    from escalade.automation.engine import rules_forget
+
+    cache.clear()
+    rules_forget()
+
+
 @pytest.fixture
 def password() -> str:
     return PASSWORD

@@ -68,6 +68,11 @@ def can_view_audit_log(user: AnyUser) -> bool:
     return can_access_admin_site(user)
 
 
+def can_manage_automation(user: AnyUser) -> bool:
+    """Rules and time automations: supervisors and administrators (they act on every client's tickets)."""
+    return sees_all_organisations(user)
+
+
 def organisations_visible_to(user: AnyUser) -> QuerySet[Organisation]:
     """The organisations whose data ``user`` may see."""
     person = _active(user)

@@ -25,6 +25,7 @@ LOADERS = (
     "escalade.contracts.demo:load",
     "escalade.tickets.demo:load_tickets",
     "escalade.workspace.demo:load",
+    "escalade.automation.demo:load",
     "escalade.kb.demo:load",
     "escalade.search.demo:load",
 )

@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "escalade.sla",
     "escalade.tickets",
     "escalade.contracts",
+    "escalade.automation",
     "escalade.notifications",
     "escalade.api",
     "escalade.kb",

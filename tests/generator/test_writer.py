@@ -44,6 +44,7 @@ def _ticket_values(world, **values: object) -> dict[str, object]:
         "organisation_id": requester.organisation_id,
         "created_at": dt.datetime(2026, 3, 29, 2, 30, tzinfo=dt.UTC),
         "updated_at": dt.datetime(2026, 3, 29, 4, 30, tzinfo=PARIS),
+        "state_changed_at": dt.datetime(2026, 3, 29, 2, 30, tzinfo=dt.UTC),  # a default read at call time
         **values,
     }
 

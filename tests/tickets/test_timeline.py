@@ -7,6 +7,7 @@ import io
 
 import pytest
 
+from escalade.automation.timed import time_rules_sweep
 from escalade.core.actors import Actor
 from escalade.tickets.choices import State
 from escalade.tickets.models import Ticket
@@ -18,7 +19,6 @@ from escalade.tickets.services import (
     ticket_resolve,
     ticket_take,
 )
-from escalade.tickets.services.workflow import tickets_auto_close
 from tests.tickets.conftest import TUESDAY_10H
 
 pytestmark = pytest.mark.django_db
@@ -74,8 +74,9 @@ def test_staff_see_the_whole_story_in_order(world, make_ticket, at):
     assert len(attachments_visible(ticket=ticket, viewer=world.agent_a)) == 2
 
 
-def test_resolved_tickets_close_by_themselves_after_the_window(world, make_ticket, at, settings):
-    settings.ESCALADE_REOPEN_WINDOW_DAYS = 7
+def test_resolved_tickets_close_by_themselves_after_the_window(world, make_ticket, at):
+    """The seeded time automation closes what the hourly job closed: resolved for the reopen window
+    (14 days by default when the migration ran)."""
     agent = Actor.of(world.agent_a)
     with at(TUESDAY_10H):
         old = ticket_resolve(actor=agent, ticket=ticket_take(actor=agent, ticket=make_ticket()),
@@ -84,8 +85,9 @@ def test_resolved_tickets_close_by_themselves_after_the_window(world, make_ticke
         recent = ticket_resolve(actor=agent, ticket=ticket_take(actor=agent, ticket=make_ticket()),
                                 resolution_code="solved", solution="ok")  # fmt: skip
 
-    with at(TUESDAY_10H + dt.timedelta(days=8)):
-        assert tickets_auto_close() == 1
+    with at(TUESDAY_10H + dt.timedelta(days=15)):
+        assert time_rules_sweep().fired == 1
+        assert time_rules_sweep().fired == 0  # once per resolution
 
     assert Ticket.objects.get(pk=old.pk).state == State.CLOSED
     assert Ticket.objects.get(pk=recent.pk).state == State.RESOLVED

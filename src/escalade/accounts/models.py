@@ -202,6 +202,11 @@ class TeamMembership(models.Model):
     is_available = models.BooleanField(
         _("available"), default=True, help_text=_("Unavailable members get no automatic assignment.")
     )
+    skills: models.JSONField[list[str]] = models.JSONField(
+        _("skills"), default=list, blank=True,
+        help_text=_("Tags or category names this person is the one to ask about (automatic assignment "
+                    "within the team prefers them)."),
+    )  # fmt: skip
     joined_at = models.DateTimeField(_("joined at"), auto_now_add=True)
 
     class Meta:

@@ -172,6 +172,7 @@ class _Story:
             "custom_fields": {},
             "created_at": created,
             "updated_at": closed or responded or created,
+            "state_changed_at": closed or resolved or responded or created,
         }
 
 

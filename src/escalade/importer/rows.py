@@ -177,6 +177,7 @@ def check_row(line: int, fields: dict[str, Any], lookups: Lookups) -> TicketRow:
         "priority": priority,
         "is_priority_overridden": priority != ITIL_MATRIX[(impact, urgency)],
         "state": state,
+        "state_changed_at": _moment(fields, "closed_at") or resolved_at or created,
         "created_at": created,
         "updated_at": created,
         "category_id": lookups.categories.get(category_name) if category_name else None,

@@ -72,7 +72,10 @@ def _plan(event: Event, ticket: Ticket, staff: _Staff) -> list[tuple[str, list[U
         plan = [("ticket_received", [ticket.requester])]
         return plan + ([("assigned", [ticket.assignee])] if ticket.assignee else [])
     if action == "ticket.replied":  # the reply's author is the event's actor, who is not mailed
-        by_staff = event.actor is not None and event.actor.is_provider_staff
+        # Escalade itself (an automation rule's reminder) answers for the desk.
+        by_staff = event.actor_kind == Event.ActorKind.SYSTEM or (
+            event.actor is not None and event.actor.is_provider_staff
+        )
         if by_staff:
             return [("agent_reply", _customer_recipients(ticket))]
         return [("requester_reply", staff.of(ticket))]

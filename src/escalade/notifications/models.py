@@ -13,6 +13,7 @@ class NotificationKind(models.TextChoices):
     ESCALATED = "escalated", _("Ticket escalated")
     SLA_WARNING = "sla_warning", _("SLA warning")
     SLA_BREACH = "sla_breach", _("SLA breached")
+    AUTOMATION = "automation", _("Automation rule")
 
 
 class Notification(models.Model):

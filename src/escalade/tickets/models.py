@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from escalade.accounts.models import Team
@@ -32,6 +32,11 @@ AT_RISK = (
 OPEN_STATE_VALUES = [
     State.NEW, State.ASSIGNED, State.IN_PROGRESS, State.PENDING_REQUESTER, State.PENDING_THIRD_PARTY
 ]  # fmt: skip
+
+
+def state_now() -> object:
+    """The default of ``Ticket.state_changed_at``: now, read when the ticket is built."""
+    return timezone.now()
 
 
 class Category(models.Model):
@@ -199,6 +204,9 @@ class Ticket(models.Model):
     priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority.choices, default=Priority.LOW)
     is_priority_overridden = models.BooleanField(_("priority set by hand"), default=False)
     state = models.CharField(_("state"), max_length=24, choices=State.choices, default=State.NEW)
+    # When the ticket entered its current state (set by the services): time automations ("pending on
+    # the requester for 3 business days") read it. Tickets existing before the column count from then.
+    state_changed_at = models.DateTimeField(_("state changed at"), default=state_now)
     team = models.ForeignKey(
         Team,
         verbose_name=_("team"),
@@ -257,6 +265,11 @@ class Ticket(models.Model):
             ),
             models.Index(
                 fields=("resolved_at",), name="ticket_resolved_idx", condition=models.Q(state="resolved"),
+            ),
+            # Time automations: the open tickets in a state since before a cut-off ("pending for 3 days").
+            models.Index(
+                fields=("state", "state_changed_at"), name="ticket_state_since_idx",
+                condition=models.Q(state__in=OPEN_STATE_VALUES),
             ),
             # The desk's special queues read a small share of the open tickets: partial indexes keep
             # their pages and capped counters fast whatever the size of the table.

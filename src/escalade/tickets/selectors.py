@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -88,6 +89,13 @@ EVENT_LABELS: dict[str, Promise] = {
     "ticket.sla_breached": _("SLA breached"),
 }
 HIDDEN_EVENTS = frozenset({"ticket.replied", "ticket.note_added"})
+# Labels that depend on the event (other apps register theirs: automation's "Rule “X”: …").
+EVENT_DESCRIBERS: dict[str, Callable[[Event], str]] = {}
+
+
+def describe_event(action: str, describer: Callable[[Event], str]) -> None:
+    """Let an app word the timeline line of its ``action`` events (called from its ``ready()``)."""
+    EVENT_DESCRIBERS[action] = describer
 
 
 @dataclass(frozen=True)
@@ -107,7 +115,12 @@ def timeline_rows(*, ticket: Ticket, viewer: User) -> list[TimelineRow]:
         if entry.event is not None:
             if entry.event.action in HIDDEN_EVENTS:
                 continue
-            label = str(EVENT_LABELS.get(entry.event.action, entry.event.action))
+            describer = EVENT_DESCRIBERS.get(entry.event.action)
+            label = (
+                describer(entry.event)
+                if describer
+                else str(EVENT_LABELS.get(entry.event.action, entry.event.action))
+            )
             rows.append(TimelineRow(at=entry.at, event=entry.event, label=label))
         else:
             rows.append(TimelineRow(at=entry.at, followup=entry.followup))

@@ -128,6 +128,8 @@ class TagsForm(forms.Form):
 
 class MacroApplyForm(forms.Form):
     macro = forms.ChoiceField(label=_("Macro"), widget=QuickSelect)
+    # Filled by the preview step: the macro's text with its variables filled in, as the agent left it.
+    body = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, macros: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

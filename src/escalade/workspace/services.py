@@ -7,7 +7,6 @@ events and refresh the SLA clock); these functions only compose them.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Iterable, Mapping
 
 from django.db import transaction
@@ -16,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from escalade import authz
 from escalade.accounts.models import Team, User
+from escalade.automation.templating import template_render
 from escalade.core.actors import Actor
 from escalade.core.errors import ConflictError, PermissionDeniedError, ValidationFailed
 from escalade.core.services import event_record
@@ -24,29 +24,16 @@ from escalade.tickets.choices import Channel, Impact, State, Urgency
 from escalade.tickets.models import Category, FollowUp, Ticket
 from escalade.workspace.models import Macro, PhoneCall, SavedView
 
-PLACEHOLDER = re.compile(r"\{\{\s*([a-z_]+)\s*\}\}")
 # States a macro may set in one click (resolving needs a code and a solution, closing is the requester's).
 MACRO_STATES = (State.IN_PROGRESS, State.PENDING_REQUESTER, State.PENDING_THIRD_PARTY)
 MAX_CALL_SECONDS = 24 * 3600
 
 
-def macro_placeholders(*, ticket: Ticket, agent: User | None) -> dict[str, str]:
-    """The values a macro's placeholders take on ``ticket``."""
-    requester = ticket.requester
-    return {
-        "requester_name": requester.full_name,
-        "requester_first_name": requester.get_short_name(),
-        "reference": ticket.reference,
-        "title": ticket.title,
-        "organisation": ticket.organisation.name,
-        "agent_name": agent.full_name if agent else "",
-    }
-
-
 def macro_render(*, macro: Macro, ticket: Ticket, agent: User | None) -> str:
-    """The macro's text with its placeholders filled in (unknown ones are left as written)."""
-    values = macro_placeholders(ticket=ticket, agent=agent)
-    return PLACEHOLDER.sub(lambda match: values.get(match.group(1), match.group(0)), macro.body)
+    """The macro's text with its placeholders filled in (unknown ones are left as written): the
+    historical ``{{reference}}`` names and the rule templates' ``{{ ticket.reference }}`` ones alike."""
+    given = {"agent.name": agent.full_name if agent else ""}
+    return template_render(text=macro.body, ticket=ticket, given=given)
 
 
 def _check_owner(*, user: User, owner: User | None, team: Team | None) -> None:

@@ -105,7 +105,7 @@ def _macro(actor: Actor, ticket: Ticket, data: dict[str, Any], request: HttpRequ
     macro = selectors.macros_for(user=request.user).filter(pk=int(data["macro"])).first()
     if macro is None:
         raise ValidationFailed(_("Choose a macro."), field="macro")
-    services.macro_apply(actor=actor, ticket=ticket, macro=macro)
+    services.macro_apply(actor=actor, ticket=ticket, macro=macro, body=data.get("body") or None)
 
 
 def _link(actor: Actor, ticket: Ticket, data: dict[str, Any], request: HttpRequest) -> None:
@@ -225,6 +225,8 @@ def _action_run(request: HttpRequest, reference: str, action: str) -> HttpRespon
     form = _form(user, action, request.POST, request.FILES) if action in FORMS else None
     if form is not None and not form.is_valid():
         return _invalid(request, reference, action, form)
+    if action == "macro" and form is not None and "preview" in request.POST:
+        return _macro_preview(request, found, form)
     try:
         result = ACTIONS[action](actor_of(request), found, form.cleaned_data if form else {}, request)
     except PermissionDeniedError as error:
@@ -238,6 +240,18 @@ def _action_run(request: HttpRequest, reference: str, action: str) -> HttpRespon
     messages.success(request, DONE[action])
     target = result if isinstance(result, Ticket) and action == "merge" else found
     return redirect("workspace:ticket", reference=target.reference)
+
+
+def _macro_preview(request: HttpRequest, ticket: Ticket, form: forms.Form) -> HttpResponse:
+    """The macro's text with the variables filled in for this ticket, to read (and edit) before
+    anything is sent; nothing is written."""
+    user = _user(request)
+    macro = selectors.macros_for(user=user).filter(pk=int(form.cleaned_data["macro"])).first()
+    if macro is None:
+        form.add_error("macro", _("Choose a macro."))
+        return _invalid(request, ticket.reference, "macro", form)
+    text = services.macro_render(macro=macro, ticket=ticket, agent=user)
+    return render(request, "workspace/macro_preview.html", {"ticket": ticket, "macro": macro, "text": text})
 
 
 def _invalid(request: HttpRequest, reference: str, action: str, form: forms.Form) -> HttpResponse:

@@ -211,7 +211,7 @@ def _save_replied(tickets: list[Ticket], *, moved: set[int]) -> None:
     Ticket.objects.filter(pk__in=[ticket.pk for ticket in tickets]).update(updated_at=now)
     if moved:
         changed = [ticket for ticket in tickets if ticket.pk in moved]
-        rows_update(changed, ["state", "first_responded_at"])
+        rows_update(changed, ["state", "state_changed_at", "first_responded_at"])
 
 
 @dataclass(frozen=True, kw_only=True)

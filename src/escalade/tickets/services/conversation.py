@@ -14,6 +14,7 @@ from escalade import authz
 from escalade.core.actors import Actor
 from escalade.core.errors import ConflictError, PermissionDeniedError, ValidationFailed
 from escalade.core.files import file_check
+from escalade.core.models import Event
 from escalade.core.services import JSONValue
 from escalade.tickets.choices import Channel, FollowUpKind, State
 from escalade.tickets.models import Attachment, FollowUp, Ticket
@@ -48,12 +49,17 @@ def reply_check(*, actor: Actor, ticket: Ticket, body: str) -> None:
 def reply_apply(*, actor: Actor, ticket: Ticket, followup: FollowUp) -> dict[str, JSONValue]:
     """What a reply changes on its ticket (not saved); returns the details of its event."""
     data: dict[str, JSONValue] = {"followup": followup.pk}
-    by_staff = actor.user is not None and actor.user.is_provider_staff
+    # Escalade itself (an automation rule) answers for the desk: its reply is a first response and
+    # leaves a ticket waiting for the requester as it is.
+    by_staff = actor.kind == Event.ActorKind.SYSTEM or (
+        actor.user is not None and actor.user.is_provider_staff
+    )
     if by_staff and ticket.first_responded_at is None:
         ticket.first_responded_at = followup.created_at
         data["first_response"] = True
     if not by_staff and ticket.state == State.PENDING_REQUESTER:
         ticket.state = State.IN_PROGRESS if ticket.assignee_id else State.NEW
+        ticket.state_changed_at = followup.created_at
     return data
 
 

@@ -53,7 +53,7 @@ def ticket_merge(*, actor: Actor, source: Ticket, target: Ticket) -> Ticket:
     source.resolution_code = ResolutionCode.DUPLICATE
     source.solution = f"{target.reference}"
     source.merged_into = target
-    source.resolved_at = source.closed_at = timezone.now()
+    source.resolved_at = source.closed_at = source.state_changed_at = timezone.now()
     source.save()
     record(actor=actor, ticket=source, action="ticket.merged", before=before, data={"into": target.pk})
     record(

@@ -28,6 +28,8 @@ SPECIAL_TARGETS: dict[str, str] = {State.RESOLVED: "ticket_resolve", State.CLOSE
 
 
 def _finish(actor: Actor, ticket: Ticket, action: str, before: dict[str, Any], **data: Any) -> Ticket:
+    if before.get("state") != ticket.state:
+        ticket.state_changed_at = timezone.now()
     ticket.save()
     record(actor=actor, ticket=ticket, action=action, before=before, data=data or None)
     return ticket
@@ -111,17 +113,6 @@ def ticket_close(*, actor: Actor, ticket: Ticket) -> Ticket:
     ticket.state = State.CLOSED
     ticket.closed_at = timezone.now()
     return _finish(actor, ticket, "ticket.closed", before)
-
-
-def tickets_auto_close(*, batch: int = 500) -> int:
-    """Close resolved tickets whose reopen window has passed (as the system); returns how many."""
-    deadline = timezone.now() - reopen_window()
-    closed = 0
-    expired = Ticket.objects.filter(state=State.RESOLVED, resolved_at__lt=deadline).order_by("id")
-    for ticket in expired[:batch]:
-        ticket_close(actor=Actor.system("auto-close"), ticket=ticket)
-        closed += 1
-    return closed
 
 
 def _check_team_serves(team: Team, ticket: Ticket) -> None:
