@@ -68,6 +68,11 @@ def can_view_audit_log(user: AnyUser) -> bool:
     return can_access_admin_site(user)
 
 
+def can_manage_webhooks(user: AnyUser) -> bool:
+    """Webhooks (endpoints, secrets, delivery logs): administrators only, as all configuration."""
+    return can_access_admin_site(user)
+
+
 def organisations_visible_to(user: AnyUser) -> QuerySet[Organisation]:
     """The organisations whose data ``user`` may see."""
     person = _active(user)

@@ -13,6 +13,7 @@ class NotificationKind(models.TextChoices):
     ESCALATED = "escalated", _("Ticket escalated")
     SLA_WARNING = "sla_warning", _("SLA warning")
     SLA_BREACH = "sla_breach", _("SLA breached")
+    WEBHOOK_DISABLED = "webhook_disabled", _("Webhook disabled")
 
 
 class Notification(models.Model):
