@@ -14,6 +14,7 @@ urlpatterns = [
     path("accounts/", include("escalade.accounts.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
+    path("desk/webhooks/", include("escalade.webhooks.urls")),
     path("desk/", include("escalade.workspace.urls")),
     path("portal/", include("escalade.portal.urls")),
     path("help/", include("escalade.kb.urls")),

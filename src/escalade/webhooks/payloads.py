@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from pydantic import BaseModel, Field
 
 from escalade.accounts.models import Team, User
@@ -34,6 +35,28 @@ TICKET_EVENTS = (
     "ticket.escalated", "ticket.handed_back", "ticket.priority_changed", "ticket.qualified",
     "ticket.linked", "ticket.merged", "ticket.sla_warning", "ticket.sla_breached",
 )  # fmt: skip
+
+EVENT_LABELS = {
+    "ticket.*": _("Every ticket event"),
+    "ticket.created": _("Ticket created"),
+    "ticket.replied": _("Reply added"),
+    "ticket.note_added": _("Internal note added"),
+    "ticket.attachment_added": _("Attachment added"),
+    "ticket.updated": _("Ticket edited"),
+    "ticket.state_changed": _("State changed"),
+    "ticket.resolved": _("Ticket resolved"),
+    "ticket.reopened": _("Ticket reopened"),
+    "ticket.closed": _("Ticket closed"),
+    "ticket.assigned": _("Ticket assigned"),
+    "ticket.escalated": _("Ticket escalated"),
+    "ticket.handed_back": _("Ticket handed back"),
+    "ticket.priority_changed": _("Priority changed"),
+    "ticket.qualified": _("Ticket qualified"),
+    "ticket.linked": _("Tickets linked"),
+    "ticket.merged": _("Tickets merged"),
+    "ticket.sla_warning": _("SLA warning"),
+    "ticket.sla_breached": _("SLA breached"),
+}
 
 # What a subscription scoped to one client receives: what that client's people see of their tickets
 # (the portal's public events, replies and state changes). Notes, assignment, escalation, SLA flags
