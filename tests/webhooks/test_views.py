@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -23,6 +25,14 @@ def sink(world):
     )
 
 
+def everything() -> tuple[list[dict[str, Any]], list[dict[str, Any]], int]:
+    return (
+        list(WebhookSubscription.objects.values()),
+        list(WebhookDelivery.objects.values()),
+        Event.objects.count(),
+    )
+
+
 def posts(sink, delivery):
     return {
         reverse("webhooks:create"): {"name": "x", "url": "console:", "event_types": ["ticket.created"]},
@@ -38,9 +48,7 @@ def posts(sink, delivery):
 def test_only_administrators_see_or_change_webhooks(client, world, sink, role):
     delivery = webhook_send_test(actor=Actor.of(world.administrator), subscription=sink)
     WebhookDelivery.objects.filter(pk=delivery.pk).update(state=DeliveryState.SUCCEEDED)
-    before = (
-        list(WebhookSubscription.objects.values()), list(WebhookDelivery.objects.values()), Event.objects.count()
-    )  # fmt: skip
+    before = everything()
     client.force_login(world.person(role))
 
     for url in (
@@ -52,10 +60,7 @@ def test_only_administrators_see_or_change_webhooks(client, world, sink, role):
     for url, data in posts(sink, delivery).items():
         assert client.post(url, data).status_code == 403
 
-    after = (
-        list(WebhookSubscription.objects.values()), list(WebhookDelivery.objects.values()), Event.objects.count()
-    )  # fmt: skip
-    assert after == before
+    assert everything() == before
     assert b"/desk/webhooks/" not in client.get(reverse("workspace:queue")).content or role in {
         "requester_a", "manager_a", "manager_b"
     }  # fmt: skip
@@ -126,9 +131,7 @@ def test_the_list_page_reads_a_constant_number_of_rows(client, world, sink, djan
     assert response.content.decode().count("/desk/webhooks/") >= 6
 
 
-def test_the_delivery_log_pages_by_keyset(
-    client, world, sink, settings, django_assert_num_queries, monkeypatch
-):
+def test_the_delivery_log_pages_by_keyset(client, world, sink, django_assert_num_queries, monkeypatch):
     monkeypatch.setattr("escalade.webhooks.selectors.LOG_PAGE", 3)
     deliveries = [webhook_send_test(actor=Actor.of(world.administrator), subscription=sink) for _ in range(5)]
     client.force_login(world.administrator)

@@ -30,9 +30,10 @@ class LogPage:
 
 
 def delivery_log(
-    *, subscription: WebhookSubscription, before: int | None = None, size: int = LOG_PAGE
+    *, subscription: WebhookSubscription, before: int | None = None, size: int | None = None
 ) -> LogPage:
     """The deliveries of ``subscription`` older than ``before``: one index range scan, no count."""
+    size = size or LOG_PAGE
     rows = WebhookDelivery.objects.filter(subscription=subscription)
     if before is not None:
         rows = rows.filter(pk__lt=before)
