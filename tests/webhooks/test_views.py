@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -25,7 +23,7 @@ def sink(world):
     )
 
 
-def everything() -> tuple[list[dict[str, Any]], list[dict[str, Any]], int]:
+def everything() -> tuple[object, ...]:
     return (
         list(WebhookSubscription.objects.values()),
         list(WebhookDelivery.objects.values()),
