@@ -25,7 +25,7 @@ def subscriptions_all() -> QuerySet[WebhookSubscription]:
 class LogPage:
     """A page of a subscription's deliveries, newest first; ``before`` continues it (None: the end)."""
 
-    deliveries: list[WebhookDelivery]
+    items: list[WebhookDelivery]
     before: int | None
 
 
@@ -40,4 +40,4 @@ def delivery_log(
     page = list(rows.only(*LOG_FIELDS).order_by("-pk")[: size + 1])
     more = len(page) > size
     page = page[:size]
-    return LogPage(deliveries=page, before=page[-1].pk if more else None)
+    return LogPage(items=page, before=page[-1].pk if more else None)
