@@ -101,11 +101,11 @@ def webhook_list(request: HttpRequest) -> list[WebhookSubscription]:
 @router.post(
     "/webhooks", response={201: WebhookCreatedOut}, summary="Add a webhook (its secret is returned once)"
 )
-def webhook_add(request: HttpRequest, payload: WebhookCreateIn) -> tuple[int, WebhookSubscription]:
+def webhook_add(request: HttpRequest, payload: WebhookCreateIn) -> WebhookSubscription:
     _administrator(request)
     values = payload.model_dump(exclude={"organisation_id"})
     organisation = _organisation(payload.organisation_id)
-    return 201, services.subscription_create(actor=actor_of(request), organisation=organisation, **values)
+    return services.subscription_create(actor=actor_of(request), organisation=organisation, **values)
 
 
 @router.patch("/webhooks/{webhook_id}", response=WebhookOut, summary="Change, pause or enable a webhook")
@@ -131,18 +131,18 @@ def webhook_deliveries(
     "/webhooks/{webhook_id}/deliveries/{delivery_id}/replay", response={201: DeliveryOut},
     summary="Send a finished delivery again (same message id)",
 )  # fmt: skip
-def webhook_replay(request: HttpRequest, webhook_id: int, delivery_id: int) -> tuple[int, WebhookDelivery]:
+def webhook_replay(request: HttpRequest, webhook_id: int, delivery_id: int) -> WebhookDelivery:
     _administrator(request)
     delivery = found(
         WebhookDelivery.objects.filter(subscription_id=webhook_id).select_related("subscription"), delivery_id
     )
-    return 201, services.delivery_replay(actor=actor_of(request), delivery=delivery)
+    return services.delivery_replay(actor=actor_of(request), delivery=delivery)
 
 
 @router.post(
     "/webhooks/{webhook_id}/test", response={201: DeliveryOut}, summary="Send a webhook.test message"
 )
-def webhook_send_test(request: HttpRequest, webhook_id: int) -> tuple[int, WebhookDelivery]:
+def webhook_send_test(request: HttpRequest, webhook_id: int) -> WebhookDelivery:
     _administrator(request)
     subscription = found(WebhookSubscription.objects.all(), webhook_id)
-    return 201, services.webhook_send_test(actor=actor_of(request), subscription=subscription)
+    return services.webhook_send_test(actor=actor_of(request), subscription=subscription)
