@@ -171,21 +171,27 @@ def post(subscription: WebhookSubscription, delivery: WebhookDelivery) -> Outcom
 
 
 def _claim(ids: Sequence[int], now: dt.datetime) -> list[WebhookDelivery]:
-    """Take the deliveries of ``ids`` that are due and not taken (one short transaction)."""
+    """Take the deliveries of ``ids`` that are due and not taken (one short transaction).
+
+    PostgreSQL: the due rows are locked (``SKIP LOCKED``: another worker's are left to it), then marked
+    in one update. SQLite has no row locks: each row is taken by its own conditional update, which a
+    second worker (serialised by the database's write lock) finds no longer due."""
     due = Q(state=DeliveryState.PENDING) | Q(state__in=DUE_STATES, next_attempt_at__lte=now)
+    claim = {
+        "state": DeliveryState.SENDING, "attempts": F("attempts") + 1, "next_attempt_at": now + LEASE,
+        "last_attempt_at": now,
+    }  # fmt: skip
     with transaction.atomic():
         rows = (
             WebhookDelivery.objects.filter(due, pk__in=ids, subscription__is_active=True)
             .select_related("subscription").order_by("pk")
         )  # fmt: skip
         if connection.features.has_select_for_update_skip_locked:
-            rows = rows.select_for_update(of=("self",), skip_locked=True)
-        claimed = list(rows)
-        if claimed:
-            WebhookDelivery.objects.filter(pk__in=[d.pk for d in claimed]).update(
-                state=DeliveryState.SENDING, attempts=F("attempts") + 1, next_attempt_at=now + LEASE,
-                last_attempt_at=now,
-            )  # fmt: skip
+            claimed = list(rows.select_for_update(of=("self",), skip_locked=True))
+            if claimed:
+                WebhookDelivery.objects.filter(pk__in=[d.pk for d in claimed]).update(**claim)
+        else:
+            claimed = [d for d in rows if WebhookDelivery.objects.filter(due, pk=d.pk).update(**claim)]
     for delivery in claimed:
         delivery.attempts += 1
     return claimed
