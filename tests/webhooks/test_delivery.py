@@ -18,7 +18,7 @@ from escalade.tickets.services import ticket_add_note, ticket_take
 from escalade.webhooks.delivery import MAX_ATTEMPTS, SCHEDULE, deliveries_due
 from escalade.webhooks.models import DeliveryState, WebhookDelivery, WebhookSubscription
 from escalade.webhooks.services import delivery_replay, subscription_create, subscription_enable
-from escalade.webhooks.tasks import deliver
+from escalade.webhooks.tasks import deliver, deliver_due
 
 pytestmark = pytest.mark.django_db
 
@@ -372,3 +372,15 @@ def test_the_console_sink_logs_one_line_per_message(
     assert delivery.message_id in line
     assert "ticket.created" in line
     assert delivery.state == DeliveryState.SUCCEEDED
+
+
+def test_the_minute_sweep_sends_what_the_queue_lost(hook, receiver, new_ticket):
+    new_ticket()  # committed without its task running (as if the queue had lost it)
+    delivery = WebhookDelivery.objects.get()
+    assert deliveries_due() == []  # a new delivery is left to its own task for a minute
+    time_passes(delivery)
+
+    assert deliver_due.run_once() is True
+
+    delivery.refresh_from_db()
+    assert (delivery.state, len(receiver.received)) == (DeliveryState.SUCCEEDED, 1)
