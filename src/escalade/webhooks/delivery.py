@@ -302,9 +302,9 @@ def _count_failure(subscription: WebhookSubscription) -> bool:
 
 
 def _disabled(subscription: WebhookSubscription, reason: str) -> None:
-    from escalade.webhooks.services import listeners_forget  # noqa: PLC0415 - services import this module
+    from escalade.webhooks.services import subscriptions_changed  # noqa: PLC0415 - services import this
 
-    listeners_forget()
+    subscriptions_changed()
     event_record(
         actor=Actor.system("webhooks"), obj=subscription, action="webhook.disabled",
         changes={"is_active": {"from": True, "to": False}}, data={"reason": reason},

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from django.core.cache import cache
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -102,6 +103,14 @@ def listeners_forget() -> None:
     _memo = None
     with contextlib.suppress(Exception):  # expires on its own
         cache.delete(CACHE_KEY)
+
+
+def subscriptions_changed() -> None:
+    """Forget the listeners now (this transaction's own events) and again once the change is
+    committed: a process that read them in between (still without the change) must not keep that
+    for CACHE_SECONDS. Not queue work, so no outbox: only a cache entry to drop."""
+    listeners_forget()
+    transaction.on_commit(listeners_forget, robust=True)
 
 
 def listeners_remember(found: tuple[Listener, ...]) -> None:
@@ -291,7 +300,7 @@ def subscription_create(
         changes=changes_between({}, snapshot(subscription, AUDITED_FIELDS)),
         organisation_id=subscription.organisation_id,
     )  # fmt: skip
-    listeners_forget()
+    subscriptions_changed()
     return subscription
 
 
@@ -324,7 +333,7 @@ def subscription_update(
         changes=changes,
         organisation_id=subscription.organisation_id,
     )
-    listeners_forget()
+    subscriptions_changed()
     return subscription
 
 
