@@ -429,6 +429,13 @@ def bench_automation(tickets: int) -> dict[str, Any]:
     return run(tickets)
 
 
+def bench_webhooks(tickets: int) -> dict[str, Any]:
+    """Webhook deliveries per second of one worker to a local receiver: see benchmarks/webhooks.py."""
+    from benchmarks.webhooks import bench_webhooks as run
+
+    return run(tickets)
+
+
 SUITES: dict[str, Callable[[int], dict[str, Any]]] = {
     "pages": bench_pages,
     "search": bench_search,
@@ -439,6 +446,7 @@ SUITES: dict[str, Callable[[int], dict[str, Any]]] = {
     "mail": bench_mail,
     "memory": bench_memory,
     "automation": bench_automation,
+    "webhooks": bench_webhooks,
 }
 
 

@@ -103,3 +103,15 @@ def password() -> str:
 @pytest.fixture
 def on_postgres() -> bool:
     return connection.vendor == "postgresql"
+
+
+@pytest.fixture(autouse=True)
+def no_webhook_listeners():
+    """Every test starts from a database without webhook subscriptions: say so to the event path's
+    per-process cache, so that no test pays (or pins) the query that would find out. Services that
+    create or change a subscription empty the cache themselves."""
+    from escalade.webhooks.services import listeners_forget, listeners_remember
+
+    listeners_remember(())
+    yield
+    listeners_forget()

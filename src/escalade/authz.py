@@ -73,6 +73,11 @@ def can_manage_automation(user: AnyUser) -> bool:
     return sees_all_organisations(user)
 
 
+def can_manage_webhooks(user: AnyUser) -> bool:
+    """Webhooks (endpoints, secrets, delivery logs): administrators only, as all configuration."""
+    return can_access_admin_site(user)
+
+
 def organisations_visible_to(user: AnyUser) -> QuerySet[Organisation]:
     """The organisations whose data ``user`` may see."""
     person = _active(user)

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from dataclasses import dataclass
@@ -13,10 +14,21 @@ from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 from environs import Env
+from marshmallow import ValidationError
 from marshmallow.validate import OneOf, Range
 
 PREFIX = "ESCALADE_"
 SECRET_KEY_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
+
+
+def _networks(values: list[str]) -> bool:
+    """Each value is an IP network (``10.0.0.0/8``, ``127.0.0.1/32``, ``fd00::/8``)."""
+    for value in values:
+        try:
+            ipaddress.ip_network(value, strict=False)
+        except ValueError as error:
+            raise ValidationError(f"not an IP network: {value!r}") from error
+    return True
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -51,6 +63,10 @@ class Config:
     email_from: str
     mail_max_mb: int
     mail_rate_per_hour: int
+    webhook_connect_timeout: float
+    webhook_timeout: float
+    webhook_disable_after_failures: int
+    webhook_allowed_networks: list[str]
 
     @property
     def scaled(self) -> bool:
@@ -95,6 +111,14 @@ def load_config() -> Config:
             email_from=env.str("EMAIL_FROM", "Escalade <escalade@localhost>"),
             mail_max_mb=env.int("MAIL_MAX_MB", 25, validate=Range(min=1, max=2048)),
             mail_rate_per_hour=env.int("MAIL_RATE_PER_HOUR", 30, validate=Range(min=1)),
+            webhook_connect_timeout=env.float(
+                "WEBHOOK_CONNECT_TIMEOUT", 5.0, validate=Range(min=0.1, max=60)
+            ),
+            webhook_timeout=env.float("WEBHOOK_TIMEOUT", 10.0, validate=Range(min=0.1, max=120)),
+            webhook_disable_after_failures=env.int(
+                "WEBHOOK_DISABLE_AFTER_FAILURES", 50, validate=Range(min=1)
+            ),
+            webhook_allowed_networks=env.list("WEBHOOK_ALLOWED_NETWORKS", [], validate=_networks),
         )
     env.seal()
     return config

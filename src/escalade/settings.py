@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "escalade.kb",
     "escalade.search",
     "escalade.mail",
+    "escalade.webhooks",
     "escalade.workspace",
     "escalade.portal",
     "escalade.core.admin_apps.EscaladeAdminConfig",
@@ -214,6 +215,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1_048_576
 ESCALADE_SITE_URL = CONFIG.site_url
 ESCALADE_MAIL_MAX_BYTES = CONFIG.mail_max_mb * 1_048_576
 ESCALADE_MAIL_RATE_PER_HOUR = CONFIG.mail_rate_per_hour
+ESCALADE_WEBHOOK_CONNECT_TIMEOUT = CONFIG.webhook_connect_timeout
+ESCALADE_WEBHOOK_TIMEOUT = CONFIG.webhook_timeout
+ESCALADE_WEBHOOK_DISABLE_AFTER_FAILURES = CONFIG.webhook_disable_after_failures
+ESCALADE_WEBHOOK_ALLOWED_NETWORKS = CONFIG.webhook_allowed_networks
 DEFAULT_FROM_EMAIL = SERVER_EMAIL = CONFIG.email_from
 MAILERS = {"default": email_settings(CONFIG.email_url)}
 

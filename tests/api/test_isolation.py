@@ -21,6 +21,8 @@ from escalade.orgs.models import Organisation
 from escalade.sla.models import BusinessCalendar, SlaPolicy, SlaTarget, WorkingInterval
 from escalade.tickets import services
 from escalade.tickets.models import Attachment, Category, FollowUp, Tag, Ticket, TicketLink
+from escalade.webhooks.models import WebhookDelivery, WebhookSubscription
+from escalade.webhooks.services import subscription_create, webhook_send_test
 from tests.tickets.factories import CategoryFactory, ContractFactory
 
 pytestmark = pytest.mark.django_db
@@ -221,6 +223,16 @@ CASES: dict[str, Case] = {
     "sla_policy_change": Case(
         "PATCH", "/api/sla-policies/{policy}", administrators(200), {"warning_percent": 80}
     ),
+    "webhook_list": Case("GET", "/api/webhooks", administrators(200)),
+    "webhook_add": Case(
+        "POST", "/api/webhooks", administrators(201), {"name": "B", "url": "console:", "event_types": ["*"]}
+    ),
+    "webhook_change": Case("PATCH", "/api/webhooks/{webhook}", administrators(200), {"name": "C"}),
+    "webhook_deliveries": Case("GET", "/api/webhooks/{webhook}/deliveries", administrators(200)),
+    "webhook_replay": Case(
+        "POST", "/api/webhooks/{webhook}/deliveries/{delivery}/replay", administrators(201)
+    ),
+    "webhook_send_test": Case("POST", "/api/webhooks/{webhook}/test", administrators(201)),
 }
 
 # Everything the API could write, row by row (API tokens left out: using one stamps last_used_at).
@@ -246,6 +258,8 @@ WATCHED: list[type[models.Model]] = [
     WorkingInterval,
     SlaPolicy,
     SlaTarget,
+    WebhookSubscription,
+    WebhookDelivery,
 ]
 
 
@@ -272,6 +286,8 @@ def _template(path: str) -> str:
         "{team_a}": "{team_id}",
         "{calendar}": "{calendar_id}",
         "{policy}": "{policy_id}",
+        "{webhook}": "{webhook_id}",
+        "{delivery}": "{delivery_id}",
     }
     path = path.split("?", maxsplit=1)[0].replace("/api/kb/articles/nope", "/api/kb/articles/{slug}")
     for placeholder, name in names.items():
@@ -298,6 +314,11 @@ def scene(world, levels) -> Scene:
     ContractFactory.create(organisation=world.client_a)
     ContractFactory.create(organisation=world.client_b)
     calendar = SlaPolicy.objects.get(is_default=True).calendar
+    webhook = subscription_create(
+        actor=SYSTEM, name="Journal", url="console:", event_types=["ticket.sla_breached"]
+    )
+    delivery = webhook_send_test(actor=SYSTEM, subscription=webhook)
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(state="succeeded")
     return Scene(
         world=world,
         ticket=ticket,
@@ -314,6 +335,8 @@ def scene(world, levels) -> Scene:
             "team_a": Team.objects.get(name="L1 A").pk,
             "calendar": calendar.pk,
             "policy": SlaPolicy.objects.get(is_default=True).pk,
+            "webhook": webhook.pk,
+            "delivery": delivery.pk,
         },
     )
 

@@ -40,6 +40,11 @@ PATHS = {
     "/api/calendars/{calendar_id}": {"patch"},
     "/api/sla-policies": {"get", "post"},
     "/api/sla-policies/{policy_id}": {"patch"},
+    "/api/webhooks": {"get", "post"},
+    "/api/webhooks/{webhook_id}": {"patch"},
+    "/api/webhooks/{webhook_id}/deliveries": {"get"},
+    "/api/webhooks/{webhook_id}/deliveries/{delivery_id}/replay": {"post"},
+    "/api/webhooks/{webhook_id}/test": {"post"},
 }
 
 
@@ -72,6 +77,19 @@ def test_every_operation_is_bearer_authenticated_and_documents_its_errors(schema
             assert operation["responses"][status]["content"]["application/json"]["schema"] == {
                 "$ref": "#/components/schemas/ErrorOut"
             }
+
+
+def test_the_webhook_payloads_are_documented(schema):
+    webhooks = schema["webhooks"]
+    assert {"ticket.created", "ticket.sla_breached", "webhook.test"} <= set(webhooks)
+    created = webhooks["ticket.created"]["post"]
+    body = created["requestBody"]["content"]["application/json"]["schema"]
+    assert body == {"$ref": "#/components/schemas/WebhookEnvelope"}
+    headers = {parameter["name"] for parameter in created["parameters"]}
+    assert headers == {"webhook-id", "webhook-timestamp", "webhook-signature"}
+    envelope = schema["components"]["schemas"]["WebhookEnvelope"]
+    assert set(envelope["properties"]) == {"type", "timestamp", "version", "data"}
+    assert "TicketData" in schema["components"]["schemas"]
 
 
 def test_the_attachment_upload_is_multipart(schema):

@@ -12,6 +12,8 @@ from escalade.api import conversation, directory, errors, sla, tickets
 from escalade.api.auth import TokenAuth
 from escalade.api.schemas.common import ErrorOut
 from escalade.kb import api as kb_api
+from escalade.webhooks import api as webhooks_api
+from escalade.webhooks.payloads import openapi_webhooks
 
 # The errors every operation may answer (the handlers in ``errors`` produce them).
 ERROR_RESPONSES = {
@@ -44,6 +46,9 @@ class EscaladeAPI(NinjaAPI):
                 responses = operation.setdefault("responses", {})
                 for status, description in ERROR_RESPONSES.items():
                     responses.setdefault(status, {"description": description, "content": content})
+        webhooks, webhook_schemas = openapi_webhooks()  # what Escalade POSTs to subscribers (OpenAPI 3.1)
+        schema["webhooks"] = webhooks
+        components.update(webhook_schemas)
         return schema
 
 
@@ -66,3 +71,4 @@ api.add_router("", conversation.router)
 api.add_router("", directory.router)
 api.add_router("", sla.router)
 api.add_router("", kb_api.router)
+api.add_router("", webhooks_api.router)

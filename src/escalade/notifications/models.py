@@ -14,6 +14,7 @@ class NotificationKind(models.TextChoices):
     SLA_WARNING = "sla_warning", _("SLA warning")
     SLA_BREACH = "sla_breach", _("SLA breached")
     AUTOMATION = "automation", _("Automation rule")
+    WEBHOOK_DISABLED = "webhook_disabled", _("Webhook disabled")
 
 
 class Notification(models.Model):
