@@ -14,3 +14,8 @@ class WebhooksConfig(AppConfig):
         from escalade.webhooks.subscribers import webhooks_on_published  # noqa: PLC0415
 
         subscribe("ticket.*", handler=webhooks_on_published, name="webhooks.deliver", order=80)
+
+        from escalade.automation.actions import register  # noqa: PLC0415
+        from escalade.webhooks.actions import WEBHOOK_ACTION  # noqa: PLC0415
+
+        register(WEBHOOK_ACTION)  # rules can "call a webhook"
