@@ -31,7 +31,7 @@ def _run(ticket: Ticket, params: Mapping[str, Any], context: ActionContext) -> T
     subscription = WebhookSubscription.objects.get(pk=params["value"])
     events = Event.objects.filter(content_type__model="ticket", content_type__app_label="tickets")
     if context.trigger_event_id is not None:
-        event = events.get(pk=context.trigger_event_id)
+        event: Event | None = events.get(pk=context.trigger_event_id)
     else:
         event = events.filter(object_id=ticket.pk).order_by("-id").first()
     if event is None:
@@ -41,8 +41,10 @@ def _run(ticket: Ticket, params: Mapping[str, Any], context: ActionContext) -> T
 
 
 def _describe(params: Mapping[str, Any]) -> str:
-    name = WebhookSubscription.objects.filter(pk=params.get("value")).values_list("name", flat=True).first()
-    return _("call the webhook “%(name)s”") % {"name": name or params.get("value")}
+    value = params.get("value")
+    subscriptions = WebhookSubscription.objects.filter(pk=int(str(value))) if str(value).isdigit() else None
+    name = subscriptions.values_list("name", flat=True).first() if subscriptions is not None else None
+    return _("call the webhook “%(name)s”") % {"name": name or value}
 
 
 def _choices() -> list[tuple[str, str]]:
