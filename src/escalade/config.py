@@ -50,6 +50,9 @@ class Config:
     email_from: str
     mail_max_mb: int
     mail_rate_per_hour: int
+    mail_max_parts: int
+    mail_max_attachments: int
+    mail_reply_same_organisation: bool
 
     @property
     def scaled(self) -> bool:
@@ -93,6 +96,9 @@ def load_config() -> Config:
             email_from=env.str("EMAIL_FROM", "Escalade <escalade@localhost>"),
             mail_max_mb=env.int("MAIL_MAX_MB", 25, validate=Range(min=1, max=2048)),
             mail_rate_per_hour=env.int("MAIL_RATE_PER_HOUR", 30, validate=Range(min=1)),
+            mail_max_parts=env.int("MAIL_MAX_PARTS", 500, validate=Range(min=10, max=100_000)),
+            mail_max_attachments=env.int("MAIL_MAX_ATTACHMENTS", 50, validate=Range(min=1, max=10_000)),
+            mail_reply_same_organisation=env.bool("MAIL_REPLY_SAME_ORGANISATION", True),
         )
     env.seal()
     return config
