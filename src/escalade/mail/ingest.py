@@ -59,7 +59,7 @@ PENDING = "pending"
 EMAIL = Actor.channel("email")
 CLOSED_STATES = frozenset({State.RESOLVED, State.CLOSED})
 IGNORED_REASONS = frozenset({QuarantineReason.AUTO_REPLY, QuarantineReason.BULK, QuarantineReason.BOUNCE,
-                             QuarantineReason.LOOP})  # fmt: skip
+                             QuarantineReason.RECEIPT, QuarantineReason.LOOP})  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -138,7 +138,7 @@ def mail_ingest(
     if known is None:
         return IngestOutcome(kind="duplicate", reason=parsed.message_id)
     try:
-        _screen(parsed)  # automatic mail is refused before any write (no savepoint to open and undo)
+        _screen(parsed, mailbox)  # automatic mail is refused before any write (no savepoint to open and undo)
         answers = batch.answered(parsed, known) if batch is not None else None
         if batch is not None and answers is not None:  # it follows up a waiting message
             user = _sender(parsed, lookups, retry_of=retry_of)
@@ -287,12 +287,14 @@ def _quarantine(
     return IngestOutcome(kind="quarantine", quarantine=entry, reason=refusal.reason)
 
 
-def _screen(parsed: ParsedMessage) -> None:
+def _screen(parsed: ParsedMessage, mailbox: Mailbox | None) -> None:
     """Refuse, from the message alone, what must not be answered (receipts, bounces, auto-replies…),
     then what has no sender: a bounce has an empty envelope sender and often no usable From."""
     reason = noise_reason(parsed)
     if reason is not None:
         raise Refused(reason, parsed.headers.get("auto-submitted", "") or parsed.subject)
+    if mailbox is not None and parsed.sender == mailbox.email.lower():
+        raise Refused(QuarantineReason.LOOP, f"from the mailbox's own address {parsed.sender}")
     if not parsed.sender:
         raise Refused(QuarantineReason.NO_SENDER, "no From address")
 
