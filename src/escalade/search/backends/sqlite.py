@@ -54,9 +54,15 @@ class SqliteBackend(SearchBackend):
             cursor.execute("PRAGMA optimize")
 
     def corrections(self, word: str) -> list[str]:
-        nearby = SearchTerm.objects.filter(
-            term__startswith=word[0], term__regex=rf"^.{{{len(word) - 2},{len(word) + 2}}}$"
-        ).values_list("term", flat=True)
+        nearby = (
+            SearchTerm.objects.filter(
+                term__startswith=word[0], term__regex=rf"^.{{{len(word) - 2},{len(word) + 2}}}$"
+            )
+            .order_by("term")
+            .values_list("term", flat=True)
+        )
+        # get_close_matches keeps the first of equally close words: in alphabetical order, the same in
+        # every process (the vocabulary's order on disk is not).
         return difflib.get_close_matches(word, list(nearby), n=2, cutoff=CUTOFF)
 
     def candidates(
