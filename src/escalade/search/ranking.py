@@ -26,6 +26,7 @@ FIELD_WEIGHTS = (("title", 1.0), ("keywords", 0.8), ("body", 0.6), ("private_bod
 LANGUAGE_MARGIN = 0.35
 SHORT_QUERY = 4  # up to this many meaningful words, an article must cover half of them
 LONG_QUERY_SHARE = 0.25  # a longer description (a paragraph typed in the portal): this share, at least two
+RELATIVE_FLOOR = 0.5  # and at least half the (field-weighted) coverage of the best article
 
 
 @dataclass(frozen=True)
@@ -34,12 +35,13 @@ class Coverage:
 
     weighted: float
     matched: int
+    as_written: int  # matched terms that are words of the vocabulary (not spelling corrections)
 
 
 def coverage(terms: list[Term], row: SearchDocument, private: bool) -> Coverage:
     if not terms:
-        return Coverage(0.0, 0)
-    total, matched = 0.0, 0
+        return Coverage(0.0, 0, 0)
+    total, matched, as_written = 0.0, 0, 0
     fields = [(name, weight) for name, weight in FIELD_WEIGHTS if private or name != "private_body"]
     distinct = {name: sorted(set(words(getattr(row, name)))) for name, _weight in fields}  # once per row
     for term in terms:
@@ -50,7 +52,8 @@ def coverage(terms: list[Term], row: SearchDocument, private: bool) -> Coverage:
                 best = max(best, weight)
         total += best
         matched += best > 0
-    return Coverage(total / len(terms), matched)
+        as_written += best > 0 and not term.corrected
+    return Coverage(total / len(terms), matched, as_written)
 
 
 def relevance_floor(terms: int) -> int:
@@ -59,6 +62,12 @@ def relevance_floor(terms: int) -> int:
     if terms <= SHORT_QUERY:
         return math.ceil(terms / 2)
     return max(2, math.ceil(terms * LONG_QUERY_SHARE))
+
+
+def _answers(covered: Coverage, floor: int, parsed: ParsedQuery) -> bool:
+    """Enough of the query, and, for a query of several words, one of them as written: a guess at a
+    misspelt word ("pivot" read as some other word of the vocabulary) is no evidence on its own."""
+    return covered.matched >= floor and (covered.as_written > 0 or len(parsed.terms) == 1)
 
 
 def _identifier_match(fragments: list[str], row: SearchDocument, private: bool) -> float:
@@ -81,16 +90,33 @@ def rank(
     # them may still answer its words, so they do not raise the floor.
     floor = relevance_floor(sum(1 for term in parsed.terms if not any(c.isdigit() for c in term.word)))
     scored: list[tuple[float, SearchDocument]] = []
+    weighted: dict[int, float] = {}
     for row in rows:
         covered = coverage(parsed.terms, row, private)
+        weighted[row.pk] = covered.weighted
         identified = _identifier_match(parsed.identifiers, row, private)
-        if row.kind == DocumentKind.ARTICLE and not identified and covered.matched < floor:
+        if row.kind == DocumentKind.ARTICLE and not identified and not _answers(covered, floor, parsed):
             continue
         score = covered.weighted + identified + 0.3 * backend_score[row.pk]
+        score += 0.05 if language and row.language == language else 0.0
         scored.append((score, row))
-    scored.sort(key=lambda item: (-item[0], item[1].pk))
+    # Ties by what the documents are, not by their rows' ids (which depend on the order of indexing).
+    scored.sort(key=lambda item: (-item[0], item[1].kind, item[1].object_id))
+    scored = _near_the_best(scored, weighted)
     chosen = _one_per_group(scored, language)[:limit]
     return [_hit(score, row, parsed, private) for score, row in chosen]
+
+
+def _near_the_best(
+    scored: list[tuple[float, SearchDocument]], weighted: dict[int, float]
+) -> list[tuple[float, SearchDocument]]:
+    """Articles that cover the query much less than the best one (:data:`RELATIVE_FLOOR`) are left
+    out: "connecter" in a password article is no answer to a VPN question the VPN article answers."""
+    articles = [weighted[row.pk] for _score, row in scored if row.kind == DocumentKind.ARTICLE]
+    if not articles:
+        return scored
+    bar = RELATIVE_FLOOR * max(articles)
+    return [item for item in scored if item[1].kind != DocumentKind.ARTICLE or weighted[item[1].pk] >= bar]
 
 
 def _one_per_group(

@@ -131,9 +131,10 @@ class Term:
 
     word: str
     alternatives: list[tuple[str, ...]] = field(default_factory=list)
+    corrected: bool = False  # unknown to the vocabulary: found, if at all, through spelling corrections
 
     def add(self, phrase: str) -> None:
-        stems = tuple(stem(w) for w in words(phrase) if w not in STOP_WORDS)
+        stems = tuple(stem(w) for w in words(phrase) if w not in STOP_WORDS and w not in EVERYDAY_WORDS)
         if stems and stems not in self.alternatives:
             self.alternatives.append(stems)
 
@@ -182,12 +183,19 @@ def parse_query(text: str) -> ParsedQuery:
             continue
         seen.add(word)
         term = Term(word=word)
-        for expansion in (word, *SYNONYMS.get(word, ())):
+        for expansion in (word, *SYNONYMS.get(word, ()), *_singular(word)):
             term.add(expansion)
         terms.append(term)
     return ParsedQuery(
         text=text, terms=terms[:MAX_TERMS], identifiers=list(dict.fromkeys(fragments))[:MAX_TERMS]
     )
+
+
+def _singular(word: str) -> tuple[str, ...]:
+    """A short plural that stemming leaves whole ("clés", "pcs", "macs"), as its singular."""
+    if len(word) >= 4 and word[-1] in "sx" and stem(word) == word and word[:-1].isalpha():
+        return (word[:-1],)
+    return ()
 
 
 def matches(stems: set[str], text: str) -> set[str]:

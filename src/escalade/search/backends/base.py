@@ -107,7 +107,7 @@ class SearchBackend(ABC):
     def index_ticket(self, ticket_id: int) -> None:
         from escalade.tickets.models import Ticket  # noqa: PLC0415 - tickets import search lazily too
 
-        ticket = Ticket.objects.select_related("category").filter(pk=ticket_id).first()
+        ticket = Ticket.objects.select_related("category", "requester").filter(pk=ticket_id).first()
         if ticket is None:
             self.remove(DocumentKind.TICKET, ticket_id)
             return
@@ -237,6 +237,7 @@ class SearchBackend(ABC):
             shortest = min(term.stems, key=lambda stem: (len(stem), stem))  # not the set's (hash) order
             if SearchTerm.objects.filter(term__startswith=shortest).exists():
                 continue
+            term.corrected = True
             for correction in self.corrections(word):
                 term.add(correction)
 
