@@ -121,3 +121,18 @@ def test_desk_search_finds_requester_names_plurals_and_resolved_tickets(world):
         query="clé", user=world.agent_a, types=["ticket"], filters=SearchFilters(state="resolved")
     )
     assert [hit.key for hit in resolved] == [ticket.reference]
+
+
+def test_the_bilingual_vocabulary_finds_an_article_written_in_one_language_only(world, readers):
+    from escalade.kb import services as kb
+
+    author = Actor.of(world.agent_a)
+    article = kb.article_create(
+        actor=author, author=world.agent_a, title="Imprimante à badge : libérer ses impressions",
+        body="Passez votre badge sur le lecteur de l'imprimante pour libérer vos impressions en attente.",
+        language="fr", slug="imprimante-badge",
+    )  # fmt: skip
+    kb.article_submit_for_review(actor=author, article=article)
+    kb.article_approve(actor=Actor.of(world.supervisor), article=article)
+    hits = search(query="printer badge", user=readers["en"], types=["article"])
+    assert [(hit.key, hit.language) for hit in hits] == [("imprimante-badge", "fr")]
