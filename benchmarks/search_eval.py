@@ -73,7 +73,8 @@ class KindScore:
         if kind == "negative":
             return f"{kind:11} {self.queries:4}  rejected {self.rejected / self.queries:.3f}"
         n = self.queries
-        return f"{kind:11} {n:4}  R@1 {self.first / n:.3f}  R@5 {self.five / n:.3f}  MRR {self.reciprocal / n:.3f}"
+        recall = f"R@1 {self.first / n:.3f}  R@5 {self.five / n:.3f}"
+        return f"{kind:11} {n:4}  {recall}  MRR {self.reciprocal / n:.3f}"
 
 
 @dataclass
