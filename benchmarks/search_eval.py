@@ -22,6 +22,9 @@ from pathlib import Path
 from typing import Any
 
 EVALUATION_SET = Path(__file__).with_name("search_eval.jsonl")
+# Issue 23's harder set: written apart from the articles, each query with its kind (plain, typo,
+# accents, jargon, cross, identifier, long) and a share that nothing answers (kind "negative").
+HARD_SET = Path(__file__).with_name("search_eval_hard.jsonl")
 CUTOFF = 5
 
 
@@ -51,9 +54,82 @@ class Report:
         )
 
 
-def evaluation_set() -> list[dict[str, Any]]:
-    with EVALUATION_SET.open(encoding="utf-8") as lines:
+def evaluation_set(path: Path = EVALUATION_SET) -> list[dict[str, Any]]:
+    with path.open(encoding="utf-8") as lines:
         return [json.loads(line) for line in lines if line.strip()]
+
+
+@dataclass
+class KindScore:
+    """One kind of query's figures: recall at 1 and 5, MRR; for negatives, the share rejected."""
+
+    queries: int = 0
+    first: int = 0
+    five: int = 0
+    reciprocal: float = 0.0
+    rejected: int = 0
+
+    def line(self, kind: str) -> str:
+        if kind == "negative":
+            return f"{kind:11} {self.queries:4}  rejected {self.rejected / self.queries:.3f}"
+        n = self.queries
+        recall = f"R@1 {self.first / n:.3f}  R@5 {self.five / n:.3f}"
+        return f"{kind:11} {n:4}  {recall}  MRR {self.reciprocal / n:.3f}"
+
+
+@dataclass
+class HardReport:
+    backend: str
+    kinds: dict[str, KindScore] = field(default_factory=dict)
+    latencies_ms: list[float] = field(default_factory=list)
+    misses: list[tuple[str, str, list[str]]] = field(default_factory=list)
+
+    @property
+    def answerable(self) -> KindScore:
+        total = KindScore()
+        for kind, score in self.kinds.items():
+            if kind != "negative":
+                total.queries += score.queries
+                total.first += score.first
+                total.five += score.five
+                total.reciprocal += score.reciprocal
+        return total
+
+    def summary(self) -> str:
+        latencies = sorted(self.latencies_ms)
+        p95 = latencies[int(len(latencies) * 0.95) - 1] if latencies else 0.0
+        lines = [f"{self.backend}: latency p95 {p95:.1f} ms", self.answerable.line("answerable")]
+        lines += [self.kinds[kind].line(kind) for kind in sorted(self.kinds)]
+        return "\n".join(lines)
+
+
+def evaluate_hard(users: dict[str, Any], path: Path = HARD_SET) -> HardReport:
+    """Ask every query of the hard set as ``users[language]``: R@1, R@5, MRR per kind; a negative is
+    rejected when no article comes back (the portal then says so and offers to open a request)."""
+    from django.db import connection
+
+    from escalade.search.selectors import search
+
+    report = HardReport(backend=connection.vendor)
+    for case in evaluation_set(path):
+        started = time.perf_counter()
+        hits = search(query=case["query"], user=users[case["language"]], types=["article"], limit=10)
+        report.latencies_ms.append((time.perf_counter() - started) * 1000)
+        keys = [hit.key for hit in hits]
+        score = report.kinds.setdefault(case["kind"], KindScore())
+        score.queries += 1
+        if not case["expected"]:
+            score.rejected += not keys
+            if keys:
+                report.misses.append((case["kind"], case["query"], keys[:CUTOFF]))
+            continue
+        rank = next((i for i, key in enumerate(keys, 1) if key in case["expected"]), None)
+        score.first += rank == 1
+        score.five += rank is not None and rank <= CUTOFF
+        score.reciprocal += 1 / rank if rank else 0.0
+        if rank != 1:
+            report.misses.append((case["kind"], case["query"], keys[:CUTOFF]))
+    return report
 
 
 def evaluate(users: dict[str, Any]) -> Report:
@@ -107,12 +183,16 @@ def main() -> None:
             for language in ("fr", "en")
         }
         report = evaluate(users)
+        hard = evaluate_hard(users)
     finally:
         connection.creation.destroy_test_db(connection.settings_dict["NAME"], verbosity=0)
     print(report.summary())
+    print(hard.summary())
     if "--verbose" in sys.argv:
         for query, keys in report.misses:
             print(f"  miss: {query!r} → {keys}")
+        for kind, query, keys in hard.misses:
+            print(f"  hard {kind}: {query!r} → {keys}")
 
 
 if __name__ == "__main__":

@@ -160,6 +160,27 @@ def can_reply_to_ticket(user: AnyUser, ticket: Ticket) -> bool:
     return can_view_ticket(user, ticket)
 
 
+def can_write_by_mail(
+    user: AnyUser, ticket: Ticket, *, is_watcher: Callable[[], bool], same_organisation: bool
+) -> bool:
+    """Who may add to a ticket by e-mail: whoever may reply to it (its requester, the staff serving it,
+    its client manager), its watchers (people copied on the request), and, when ``same_organisation``
+    (``ESCALADE_MAIL_REPLY_SAME_ORGANISATION``), the people of its organisation. ``is_watcher`` is
+    called (one query) only when nothing else decides."""
+    person = _active(user)
+    if person is None:
+        return False
+    if can_reply_to_ticket(person, ticket):
+        return True
+    if (
+        same_organisation
+        and not person.is_provider_staff
+        and person.organisation_id == ticket.organisation_id
+    ):
+        return True
+    return is_watcher()
+
+
 def can_confirm_ticket(user: AnyUser, ticket: Ticket) -> bool:
     """The requester (or their client manager) confirms or rejects a resolution; staff may too."""
     return can_view_ticket(user, ticket)

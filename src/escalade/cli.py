@@ -380,6 +380,20 @@ def mail_ingest(mailbox: str | None) -> None:
     click.echo(f"{outcome.kind} {target}".strip())
 
 
+@mail.command("retry")
+@click.argument("entry", type=int, required=False)
+@click.option("--reason", help="Retry every open quarantine entry of this reason (e.g. unknown_sender).")
+def mail_retry(entry: int | None, reason: str | None) -> None:
+    """Import quarantined messages again (one entry, or all of a reason) and say what each became;
+    exits non-zero when one was not imported (already imported, or refused again)."""
+    from django.core.management import call_command
+
+    _setup_django()
+    call_command(
+        "mail_retry", *([str(entry)] if entry is not None else []), *(["--reason", reason] if reason else [])
+    )
+
+
 @mail.command("poll")
 @click.option("--mailbox", help="Only this mailbox (by name).")
 def mail_poll(mailbox: str | None) -> None:

@@ -67,6 +67,9 @@ class Config:
     webhook_timeout: float
     webhook_disable_after_failures: int
     webhook_allowed_networks: list[str]
+    mail_max_parts: int
+    mail_max_attachments: int
+    mail_reply_same_organisation: bool
 
     @property
     def scaled(self) -> bool:
@@ -119,6 +122,9 @@ def load_config() -> Config:
                 "WEBHOOK_DISABLE_AFTER_FAILURES", 50, validate=Range(min=1)
             ),
             webhook_allowed_networks=env.list("WEBHOOK_ALLOWED_NETWORKS", [], validate=_networks),
+            mail_max_parts=env.int("MAIL_MAX_PARTS", 500, validate=Range(min=10, max=100_000)),
+            mail_max_attachments=env.int("MAIL_MAX_ATTACHMENTS", 50, validate=Range(min=1, max=10_000)),
+            mail_reply_same_organisation=env.bool("MAIL_REPLY_SAME_ORGANISATION", True),
         )
     env.seal()
     return config

@@ -219,6 +219,9 @@ ESCALADE_WEBHOOK_CONNECT_TIMEOUT = CONFIG.webhook_connect_timeout
 ESCALADE_WEBHOOK_TIMEOUT = CONFIG.webhook_timeout
 ESCALADE_WEBHOOK_DISABLE_AFTER_FAILURES = CONFIG.webhook_disable_after_failures
 ESCALADE_WEBHOOK_ALLOWED_NETWORKS = CONFIG.webhook_allowed_networks
+ESCALADE_MAIL_MAX_PARTS = CONFIG.mail_max_parts
+ESCALADE_MAIL_MAX_ATTACHMENTS = CONFIG.mail_max_attachments
+ESCALADE_MAIL_REPLY_SAME_ORGANISATION = CONFIG.mail_reply_same_organisation
 DEFAULT_FROM_EMAIL = SERVER_EMAIL = CONFIG.email_from
 MAILERS = {"default": email_settings(CONFIG.email_url)}
 

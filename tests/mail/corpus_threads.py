@@ -132,7 +132,7 @@ def replies() -> None:
                 **threaded,
             )
         ),
-        "ticket",
+        "followup",  # a colleague of the requester's organisation adds to the thread (issue 23)
         contains="Moi aussi",
     )
     case(

@@ -9,6 +9,7 @@ from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from escalade.core.validators import InternationalEmailField
 from escalade.orgs.models import Organisation, validate_time_zone
 
 
@@ -79,7 +80,7 @@ class User(AbstractBaseUser):
     Django's admin, and every other decision goes through :mod:`escalade.authz`.
     """
 
-    email = models.EmailField(_("e-mail address"), unique=True)
+    email = InternationalEmailField(_("e-mail address"), unique=True)
     full_name = models.CharField(_("full name"), max_length=200)
     organisation = models.ForeignKey(
         Organisation,

@@ -19,6 +19,9 @@ class Actor:
     label: str
     user: User | None = None
     source_ip: str | None = None
+    # A channel that checked itself that ``user`` may reply to the ticket at hand (e-mail:
+    # ``authz.can_write_by_mail``, which also admits watchers and colleagues who do not see it).
+    vouched: bool = False
 
     @classmethod
     def of(cls, user: User, *, source_ip: str | None = None) -> Actor:
@@ -31,7 +34,8 @@ class Actor:
         return cls(kind=Event.ActorKind.SYSTEM, label=f"system:{name}")
 
     @classmethod
-    def channel(cls, name: str, *, user: User | None = None) -> Actor:
-        """An intake channel (e-mail, phone, monitoring), optionally on behalf of a known user."""
+    def channel(cls, name: str, *, user: User | None = None, vouched: bool = False) -> Actor:
+        """An intake channel (e-mail, phone, monitoring), optionally on behalf of a known user
+        (``vouched``: whom the channel checked may reply to the ticket it writes to)."""
         label = f"{name}:{user.email}" if user else name
-        return cls(kind=Event.ActorKind.CHANNEL, label=label, user=user)
+        return cls(kind=Event.ActorKind.CHANNEL, label=label, user=user, vouched=vouched)

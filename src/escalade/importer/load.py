@@ -149,6 +149,7 @@ class _Importer:
         )
         for person in people:
             self.lookups.people[person.email] = (person.pk, person.organisation_id, person.role)
+            self.lookups.names[person.pk] = person.full_name
         report.people_created += len(people)
 
     def prepare(self, rows: list[TicketRow], *, rows_read: int) -> _Batch:
@@ -218,7 +219,7 @@ class _Importer:
         facts = TicketFacts(
             values["id"], values["reference"], values["title"], values["state"], values["created_at"],
             values["description"], values["solution"], values["organisation_id"], values["requester_id"],
-            category_fr, category_en,
+            category_fr, category_en, self.lookups.names.get(values["requester_id"]),
         )  # fmt: skip
         followups = [(followup.kind, followup.body) for followup in row.followups]
         return build_ticket_document(facts, followups=followups, tags=sorted(set(row.tags)))

@@ -42,10 +42,12 @@ class Lookups:
 
     def __init__(self, *, create_people: bool) -> None:
         self.create_people = create_people
-        self.people = {
-            email: (pk, org_id, role)
-            for pk, email, org_id, role in User.objects.values_list("pk", "email", "organisation_id", "role")
-        }
+        self.people: dict[str, tuple[int, Any, str]] = {}  # e-mail: (id, organisation id, role)
+        self.names: dict[int, str] = {}  # people's names by id: their tickets' search documents hold them
+        fields = ("pk", "email", "organisation_id", "role", "full_name")
+        for pk, email, org_id, role, full_name in User.objects.values_list(*fields):
+            self.people[email] = (pk, org_id, role)
+            self.names[pk] = full_name
         self.domains = dict(OrganisationDomain.objects.values_list("domain", "organisation_id"))
         self.organisations = {slug: pk for pk, slug in Organisation.objects.values_list("pk", "slug")}
         self.teams = {

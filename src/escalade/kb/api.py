@@ -20,6 +20,7 @@ from escalade.kb.markdown import render
 from escalade.kb.models import Article
 from escalade.search.backends import Hit, SearchFilters
 from escalade.search.selectors import search
+from escalade.search.text import QUERY_LENGTH
 
 router = Router(tags=["knowledge base"])
 
@@ -63,7 +64,7 @@ class HitOut(Schema):
 
 
 class SearchIn(Schema):
-    q: str = Field(..., min_length=1, max_length=200)
+    q: str = Field(..., min_length=1, max_length=QUERY_LENGTH)  # a paragraph typed in the portal
     types: list[Literal["ticket", "article"]] = Field(default_factory=list)
     organisation_id: int | None = None
     state: str = ""
@@ -112,7 +113,7 @@ def kb_article_read(request: HttpRequest, slug: str) -> dict[str, object]:
 
 
 class ArticleSearchIn(Schema):
-    q: str = Field(..., min_length=1, max_length=200)
+    q: str = Field(..., min_length=1, max_length=QUERY_LENGTH)  # a paragraph typed in the portal
     limit: int = Field(10, ge=1, le=50)
 
 

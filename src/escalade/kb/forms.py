@@ -11,6 +11,7 @@ from escalade.core.forms import MultipleFileField
 from escalade.kb.models import Article, ArticleLanguage, ArticleVisibility, KbCategory
 from escalade.orgs.models import Organisation
 from escalade.search.models import DocumentKind
+from escalade.search.text import QUERY_LENGTH
 
 
 class ArticleForm(forms.Form):
@@ -59,7 +60,7 @@ class FeedbackForm(forms.Form):
 
 
 class SearchForm(forms.Form):
-    q = forms.CharField(label=_("Search"), max_length=200, required=False)
+    q = forms.CharField(label=_("Search"), max_length=QUERY_LENGTH, required=False)
     type = forms.ChoiceField(
         label=_("Type"), choices=[("", _("Everything")), *DocumentKind.choices], required=False
     )

@@ -21,6 +21,7 @@ from escalade.kb.markdown import render as render_markdown
 from escalade.kb.models import Article
 from escalade.search.backends import SearchFilters
 from escalade.search.selectors import search as search_documents
+from escalade.search.text import QUERY_LENGTH
 
 SUGGESTION_MIN_LENGTH = 3
 
@@ -72,14 +73,18 @@ def search(request: HtmxHttpRequest) -> HttpResponse:
         types = [data["type"]] if data["type"] else []
         hits = search_documents(query=data["q"], user=request.user, types=types, filters=filters)
     template = "kb/_results.html" if request.htmx else "kb/search.html"
-    return render(request, template, {"form": form, "hits": hits})
+    # Nothing answers (the relevance floor): a requester is offered to open a request instead.
+    context = {"form": form, "hits": hits, "offer_request": selectors.is_requester_side(request.user)}
+    return render(request, template, context)
 
 
 @require_GET
 @authz.require(authz.signed_in)
 def suggest(request: HttpRequest) -> HttpResponse:
     """The htmx partial under the new-ticket form: published articles matching what is being typed."""
-    text = " ".join(request.GET.get(name, "") for name in ("q", "title", "description")).strip()[:300]
+    text = " ".join(request.GET.get(name, "") for name in ("q", "title", "description")).strip()[
+        :QUERY_LENGTH
+    ]
     hits = []
     if len(text) >= SUGGESTION_MIN_LENGTH:
         hits = search_documents(query=text, user=request.user, types=["article"], limit=5)

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from escalade.core.admin_site import AuditedModelAdmin
 from escalade.core.errors import DomainError
 from escalade.mail.models import BouncingAddress, Mailbox, OutboundMail, Quarantine
-from escalade.mail.services import quarantine_discard, quarantine_retry
+from escalade.mail.services import quarantine_discard, quarantine_retry, retry_summary
 
 
 @admin.register(Mailbox)
@@ -38,7 +38,16 @@ class QuarantineAdmin(ReadOnlyAdmin):
 
     @admin.action(description=_("Retry the selected messages"))
     def retry(self, request: HttpRequest, queryset: QuerySet[Quarantine]) -> None:
-        self._apply(request, queryset, quarantine_retry)
+        """Each message's result is reported as it is: imported, already imported, or refused again."""
+        for entry in queryset:
+            try:
+                outcome = quarantine_retry(actor=self._actor(request), entry=entry)
+            except DomainError as error:
+                self.message_user(request, f"{entry}: {error}", messages.WARNING)
+                continue
+            imported = outcome.kind in {"ticket", "followup"}
+            level = messages.SUCCESS if imported else messages.WARNING
+            self.message_user(request, f"{entry}: {retry_summary(outcome)}", level)
 
     @admin.action(description=_("Discard the selected messages"))
     def discard(self, request: HttpRequest, queryset: QuerySet[Quarantine]) -> None:

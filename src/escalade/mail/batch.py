@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import OperationalError, transaction
 
 from escalade import authz
@@ -22,6 +23,7 @@ from escalade.mail.ingest import (
     by_email,
     inbound_record,
     mail_ingest,
+    may_write,
     reply_body,
     request_text,
     sender_create,
@@ -85,7 +87,9 @@ class IngestBatch:
         index); None: another one, on record, comes first, or none."""
         if not self.message_ids:
             return None
-        recorded = {message_id for message_id, _direction, ticket_id in known if ticket_id is not None}
+        recorded = {
+            message_id for message_id, _direction, ticket_id, _digest in known if ticket_id is not None
+        }
         for message_id in answered_ids(parsed):
             if message_id in recorded:
                 return None
@@ -94,16 +98,20 @@ class IngestBatch:
         return None
 
     def may_follow(self, user: User, index: int) -> bool:
-        """``user`` may reply to the ticket of the waiting message ``index`` (a new request: as it
-        will be created, its requester and organisation; False for a new account's)."""
+        """``user`` may write to the ticket of the waiting message ``index`` (a new request: as it
+        will be created, its requester, organisation and watchers; False for a new account's)."""
         item = self.waiting[index]
         while item.answers is not None:
             item = self.waiting[item.answers]
-        ticket = item.ticket
-        if item.request is not None:
-            requester = item.request.requester
-            ticket = Ticket(requester=requester, organisation_id=requester.organisation_id)
-        return ticket is not None and authz.can_reply_to_ticket(user, ticket)
+        if item.request is None:
+            return item.ticket is not None and may_write(user, item.ticket)
+        requester = item.request.requester
+        watchers = {watcher.pk for watcher in item.request.watchers}
+        return authz.can_write_by_mail(
+            user, Ticket(requester=requester, organisation_id=requester.organisation_id),
+            is_watcher=lambda: user.pk in watchers,
+            same_organisation=settings.ESCALADE_MAIL_REPLY_SAME_ORGANISATION,
+        )  # fmt: skip
 
     def behind_files(self, route: Route) -> bool:
         """``route`` replies to a ticket that a waiting reply brings files to: written after the
@@ -133,7 +141,9 @@ class IngestBatch:
             if parsed.parts and thread is not None:
                 self.with_files.add(thread)
         elif user is not None:
-            item = _Waiting(raw, parsed, user, request=ticket_request(parsed, user, self.mailbox))
+            item = _Waiting(
+                raw, parsed, user, request=ticket_request(parsed, user, self.mailbox, self.lookups)
+            )
         else:
             request_text(parsed)  # an empty one is refused now, as it would be once the account exists
             item = _Waiting(raw, parsed, None, organisation=organisation)
@@ -197,8 +207,9 @@ class IngestBatch:
         if self.lookups is not None:  # their senders were counted when they were added
             for record in records:
                 self.lookups.known.add(
-                    message_id=record.message_id, direction=record.direction, ticket_id=record.ticket_id
-                )
+                    message_id=record.message_id, direction=record.direction, ticket_id=record.ticket_id,
+                    digest=record.digest,
+                )  # fmt: skip
         return outcomes
 
     def _create(self, waiting: list[_Waiting]) -> tuple[list[Ticket], list[User]]:
@@ -211,7 +222,7 @@ class IngestBatch:
                 accounts[item.parsed.sender] = sender_create(item.parsed, item.organisation)
             users.append(item.user or accounts[item.parsed.sender])
         requests = [
-            item.request or ticket_request(item.parsed, user, self.mailbox)
+            item.request or ticket_request(item.parsed, user, self.mailbox, self.lookups)
             for item, user in zip(waiting, users, strict=True)
             if item.is_request
         ]

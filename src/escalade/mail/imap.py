@@ -37,7 +37,8 @@ from escalade.mail.batch import IngestBatch
 from escalade.mail.ingest import PENDING, IngestOutcome, mail_ingest
 from escalade.mail.lookups import Lookups
 from escalade.mail.models import Mailbox, Security, SeenMessage
-from escalade.mail.parsing import ParsedMessage, header, message_ids, parse
+from escalade.mail.parsing import Head, ParsedMessage, header, message_ids, parse, read_head
+from escalade.mail.threads import KnownMessages, is_duplicate
 
 logger = logging.getLogger(__name__)
 DONE_FLAG = b"$EscaladeDone"
@@ -121,13 +122,34 @@ def _poll(mailbox: Mailbox, client: ImapClient, limit: int) -> PollReport:
     for chunk in _chunks(client, [uid for uid in candidates if uid not in claimed][:limit]):
         fetched = client.fetch(chunk, ["BODY.PEEK[]"])
         raws = [(uid, bytes(fetched[uid].get(b"BODY[]") or b"")) for uid in chunk if fetched.get(uid)]
-        pending = deque((uid, raw, _parse(raw)) for uid, raw in raws)  # missing: expunged meanwhile
-        lookups = Lookups([parsed for _uid, _raw, parsed in pending if parsed is not None])
+        pending, lookups = _read(raws)
         while pending:
             done = _import_group(mailbox, uidvalidity, pending, lookups, report)
             if done:
                 _mark_done(mailbox, client, uidvalidity, done)
     return report
+
+
+def _read(raws: list[tuple[int, bytes]]) -> tuple[deque[tuple[int, bytes, ParsedMessage | None]], Lookups]:
+    """The chunk's messages, parsed, and what it needs from the database (:class:`Lookups`).
+
+    Our records of their Message-IDs are read from their headers first (the same query the lookups
+    need): a message delivered again is not parsed at all (``mail_ingest`` sees its head again and
+    skips it), however large it is."""
+    heads = [(uid, raw, _head(raw)) for uid, raw in raws]  # missing from raws: expunged meanwhile
+    known = KnownMessages([head for _uid, _raw, head in heads if head is not None])
+    pending = deque(
+        (uid, raw, None if head is not None and is_duplicate(head, known.of(head)) else _parse(raw))
+        for uid, raw, head in heads
+    )
+    return pending, Lookups([parsed for _uid, _raw, parsed in pending if parsed is not None], known=known)
+
+
+def _head(raw: bytes) -> Head | None:
+    try:
+        return read_head(raw)
+    except Exception:  # noqa: BLE001 - parsed (and reported) later
+        return None
 
 
 def _parse(raw: bytes) -> ParsedMessage | None:

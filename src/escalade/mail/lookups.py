@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from escalade.accounts.models import User
 from escalade.mail.models import Direction, MailMessage
-from escalade.mail.parsing import ParsedMessage
-from escalade.mail.threads import Known, KnownMessages, ThreadTickets, known_messages
+from escalade.mail.parsing import ParsedMessage, copied
+from escalade.mail.threads import Known, KnownMessages, Threaded, ThreadTickets, known_messages
 
 
 class Senders:
@@ -60,22 +60,29 @@ class Senders:
 
 
 class Lookups:
-    """A chunk's :class:`Senders`, :class:`KnownMessages` (our records of its messages and of those
-    they answer) and :class:`ThreadTickets`: four queries for the chunk, kept current with what the
+    """A chunk's :class:`Senders` (and the people they copied), :class:`KnownMessages` (our records of
+    its messages and of those they answer: given when the poller read them from the messages' headers,
+    before parsing) and :class:`ThreadTickets`: four queries for the chunk, kept current with what the
     poller writes meanwhile."""
 
-    def __init__(self, messages: Sequence[ParsedMessage]) -> None:
-        self.senders = Senders(parsed.sender for parsed in messages)
-        self.known = KnownMessages(messages)
+    def __init__(self, messages: Sequence[ParsedMessage], *, known: KnownMessages | None = None) -> None:
+        # The people copied are looked up with the senders (same query): they become watchers.
+        self.senders = Senders(
+            address for parsed in messages for address in (parsed.sender, *copied(parsed.headers))
+        )
+        self.known = known if known is not None else KnownMessages(messages)
         self.tickets = ThreadTickets(messages, self.known)
 
     def recorded(self, record: MailMessage, user: User) -> None:
         """An inbound message from ``user`` was just recorded."""
         self.senders.imported(record.sender, user)
-        self.known.add(message_id=record.message_id, direction=record.direction, ticket_id=record.ticket_id)
+        self.known.add(
+            message_id=record.message_id, direction=record.direction, ticket_id=record.ticket_id,
+            digest=record.digest,
+        )  # fmt: skip
 
 
-def known_of(parsed: ParsedMessage, lookups: Lookups | None) -> list[Known]:
+def known_of(parsed: Threaded, lookups: Lookups | None) -> list[Known]:
     """Our records of ``parsed`` and of the messages it answers (see ``threads.known_messages``)."""
     return lookups.known.of(parsed) if lookups is not None else known_messages(parsed)
 

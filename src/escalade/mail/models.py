@@ -121,6 +121,9 @@ class MailMessage(models.Model):
     raw = models.FileField(_("original message"), upload_to=raw_path, max_length=255, blank=True)
     full_text = models.TextField(_("full text"), blank=True, help_text=_("Before quotes were trimmed."))
     html = models.TextField(_("HTML (sanitised)"), blank=True)
+    # parsing.content_digest: a message delivered again has the same; another one reusing the
+    # Message-ID has not (empty on records made before it was kept: treated as the same).
+    digest = models.CharField(_("content digest"), max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -143,6 +146,7 @@ class QuarantineStatus(models.TextChoices):
     PENDING = "pending", _("Waiting for an administrator")
     IGNORED = "ignored", _("Ignored (automatic or bulk mail)")
     RETRIED = "retried", _("Retried successfully")
+    DUPLICATE = "duplicate", _("Retried: already imported")
     DISCARDED = "discarded", _("Discarded")
 
 
@@ -150,6 +154,7 @@ class QuarantineReason(models.TextChoices):
     AUTO_REPLY = "auto_reply", _("Automatic reply")
     BULK = "bulk", _("Bulk or mailing-list mail")
     BOUNCE = "bounce", _("Delivery failure report")
+    RECEIPT = "receipt", _("Read or delivery receipt")
     LOOP = "loop", _("Sent by Escalade itself")
     RATE_LIMITED = "rate_limited", _("Too many messages from this sender")
     NO_SENDER = "no_sender", _("No usable sender address")
@@ -173,6 +178,7 @@ class Quarantine(models.Model):
         _("status"), max_length=10, choices=QuarantineStatus.choices, default=QuarantineStatus.PENDING
     )
     retries = models.PositiveSmallIntegerField(_("retries"), default=0)
+    digest = models.CharField(_("content digest"), max_length=64, blank=True)  # one entry per message
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -180,7 +186,10 @@ class Quarantine(models.Model):
         verbose_name = _("quarantined message")
         verbose_name_plural = _("quarantine")
         ordering = ("-id",)
-        indexes = (models.Index(fields=("status", "id"), name="quarantine_status_idx"),)
+        indexes = (
+            models.Index(fields=("status", "id"), name="quarantine_status_idx"),
+            models.Index(fields=("digest",), name="quarantine_digest_idx"),
+        )
 
     def __str__(self) -> str:
         return f"{self.get_reason_display()}: {self.subject or self.message_id}"

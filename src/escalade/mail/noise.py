@@ -17,6 +17,9 @@ AUTO_SUBJECTS = re.compile(
     re.IGNORECASE,
 )
 DAEMONS = re.compile(r"^(mailer-daemon|postmaster)@", re.IGNORECASE)
+# A From written by a mail server, with or without a domain: "MAILER-DAEMON (Mail Delivery System)".
+DAEMON_FROM = re.compile(r"(^|[<\s\"])(mailer-daemon|postmaster)([@>\s]|$)", re.IGNORECASE)
+RECEIPT_TYPES = frozenset({"message/disposition-notification", "message/global-disposition-notification"})
 ESCALADE_HEADER = "x-escalade-ticket"
 
 
@@ -33,8 +36,13 @@ def noise_reason(parsed: ParsedMessage) -> str | None:  # noqa: PLR0911 - one re
     headers = parsed.headers
     if ESCALADE_HEADER in headers:
         return QuarantineReason.LOOP
-    if bounce_of(parsed) is not None:
+    receipt = _receipt(parsed)
+    if receipt is not None:
+        return receipt
+    if bounce_of(parsed) is not None or _from_daemon(parsed):
         return QuarantineReason.BOUNCE
+    if _empty_envelope(parsed):  # RFC 5321: notifications go out with a null reverse path
+        return QuarantineReason.AUTO_REPLY
     auto_submitted = headers.get("auto-submitted", "").lower()
     if auto_submitted and not auto_submitted.startswith("no"):
         return QuarantineReason.AUTO_REPLY
@@ -58,6 +66,33 @@ def noise_reason(parsed: ParsedMessage) -> str | None:  # noqa: PLR0911 - one re
     return None
 
 
+def _receipt(parsed: ParsedMessage) -> str | None:
+    """A read or delivery receipt (RFC 8098 ``disposition-notification``), or any other report that is
+    not a delivery failure (``multipart/report`` of another type): never a request."""
+    message = parsed.message
+    if message is None or message.get_content_type() != "multipart/report":
+        return QuarantineReason.RECEIPT if _has_receipt_part(message) else None
+    report_type = str(message.get_param("report-type") or "").lower()
+    return None if report_type in {"delivery-status", ""} else QuarantineReason.RECEIPT
+
+
+def _has_receipt_part(message: Message | None) -> bool:
+    if message is None or not message.is_multipart():
+        return False
+    return any(part.get_content_type() in RECEIPT_TYPES for part in message.walk())
+
+
+def _from_daemon(parsed: ParsedMessage) -> bool:
+    return (
+        DAEMONS.match(parsed.sender) is not None
+        or DAEMON_FROM.search(parsed.headers.get("from", "")) is not None
+    )
+
+
+def _empty_envelope(parsed: ParsedMessage) -> bool:
+    return parsed.headers.get("return-path", "").replace(" ", "") in {"<>", "<<>>"}
+
+
 def bounce_of(parsed: ParsedMessage) -> Bounce | None:
     """The bounce report in ``parsed`` (RFC 3464 ``multipart/report``, or a mailer-daemon message)."""
     message = parsed.message
@@ -67,8 +102,9 @@ def bounce_of(parsed: ParsedMessage) -> Bounce | None:
     is_report = message.get_content_type() == "multipart/report" and (
         str(report_type or "").lower() in {"delivery-status", ""}
     )
-    from_daemon = DAEMONS.match(parsed.sender) is not None
-    if not (is_report or (from_daemon and AUTO_SUBJECTS.match(parsed.subject))):
+    from_daemon = _from_daemon(parsed)
+    envelope = from_daemon or _empty_envelope(parsed)
+    if not (is_report or (envelope and AUTO_SUBJECTS.match(parsed.subject))):
         return None
     bounce = Bounce()
     for part in message.walk():

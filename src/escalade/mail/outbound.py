@@ -130,6 +130,14 @@ def _wanted(event: Event, ticket: Ticket, staff: _Staff) -> list[tuple[str, User
     return wanted
 
 
+def _is_ours(address: str) -> bool:
+    """One of Escalade's own addresses (a mailbox it polls, its sender): mailing it makes a loop,
+    whoever the account that bears it (a message "from" a mailbox creates one)."""
+    address = address.strip().lower()
+    ours = address == address_of(settings.DEFAULT_FROM_EMAIL)
+    return ours or Mailbox.objects.filter(email__iexact=address).exists()
+
+
 def _domain() -> str:
     return address_of(settings.DEFAULT_FROM_EMAIL).partition("@")[2] or "escalade.invalid"
 
@@ -250,7 +258,7 @@ def outbound_send(*, mail_id: int) -> OutboundMail:
             return mail
         if mail.state == OutboundState.SENDING and mail.next_attempt_at and mail.next_attempt_at > now:
             return mail  # another worker holds it
-        if BouncingAddress.objects.filter(email=mail.to).exists():
+        if BouncingAddress.objects.filter(email=mail.to).exists() or _is_ours(mail.to):
             OutboundMail.objects.filter(pk=mail.pk).update(
                 state=OutboundState.SUPPRESSED, next_attempt_at=None
             )

@@ -20,6 +20,7 @@ from escalade.mail.outbound import mail_on_ticket_event, mail_on_ticket_events, 
 __all__ = [
     "IngestOutcome", "PollReport", "mail_ingest", "mail_on_ticket_event", "mail_on_ticket_events",
     "mailbox_poll", "outbound_queue", "outbound_send", "quarantine_discard", "quarantine_retry",
+    "retry_summary",
 ]  # fmt: skip
 
 OPEN_STATUSES = frozenset({QuarantineStatus.PENDING, QuarantineStatus.IGNORED})
@@ -29,7 +30,9 @@ OPEN_STATUSES = frozenset({QuarantineStatus.PENDING, QuarantineStatus.IGNORED})
 def quarantine_retry(*, actor: Actor, entry: Quarantine) -> IngestOutcome:
     """Import a quarantined message again (after the cause was fixed). Rate limits do not apply.
 
-    Succeeds → the entry is ``retried``; quarantined again → the new entry replaces this one's status.
+    Imported (a ticket or a follow-up) → the entry is ``retried``; found already imported → it is
+    ``duplicate``; refused again → it stays open with the new reason (no second entry). The outcome
+    says which: :func:`retry_summary` words it for the administrator.
     """
     entry = Quarantine.objects.select_for_update().get(pk=entry.pk)
     if entry.status not in OPEN_STATUSES:
@@ -45,10 +48,23 @@ def quarantine_retry(*, actor: Actor, entry: Quarantine) -> IngestOutcome:
         entry.save(update_fields=["reason", "detail", "retries", "updated_at"])
         outcome = IngestOutcome(kind="quarantine", quarantine=entry, reason=entry.reason)
     else:
-        entry.status = QuarantineStatus.RETRIED
+        imported = outcome.kind in {"ticket", "followup"}
+        entry.status = QuarantineStatus.RETRIED if imported else QuarantineStatus.DUPLICATE
         entry.save(update_fields=["status", "retries", "updated_at"])
     event_record(actor=actor, obj=entry, action="quarantine.retried", data={"outcome": outcome.kind})
     return outcome
+
+
+def retry_summary(outcome: IngestOutcome) -> str:
+    """What a retry did, in words: imported (where), already imported, or refused again (why)."""
+    if outcome.kind == "ticket" and outcome.ticket is not None:
+        return _("imported as the new ticket %(reference)s") % {"reference": outcome.ticket.reference}
+    if outcome.kind == "followup" and outcome.ticket is not None:
+        return _("imported as a follow-up on %(reference)s") % {"reference": outcome.ticket.reference}
+    if outcome.kind == "duplicate":
+        return _("not imported: it had already been imported")
+    reason = outcome.quarantine.get_reason_display() if outcome.quarantine is not None else outcome.reason
+    return _("still refused: %(reason)s") % {"reason": reason}
 
 
 @transaction.atomic

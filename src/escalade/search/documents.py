@@ -61,22 +61,24 @@ class TicketFacts(NamedTuple):
     requester_id: int | None
     category_fr: str | None
     category_en: str | None
+    requester_name: str | None = None  # found by the desk's search ("tickets of Mme Lefèvre")
 
 
 FACTS = (
     "pk", "reference", "title", "state", "created_at", "description", "solution", "organisation_id",
-    "requester_id", "category__name_fr", "category__name_en",
+    "requester_id", "category__name_fr", "category__name_en", "requester__full_name",
 )  # fmt: skip
 
 
 def ticket_document(ticket: Ticket) -> Document:
-    """A ticket: title; reference, category and tags as keywords; description, public replies and the
-    solution as text; internal notes as private text."""
+    """A ticket: title; reference, category, tags and the requester's name as keywords; description,
+    public replies and the solution as text; internal notes as private text."""
     category = ticket.category
     facts = TicketFacts(
         ticket.pk, ticket.reference, ticket.title, ticket.state, ticket.created_at, ticket.description,
         ticket.solution, ticket.organisation_id, ticket.requester_id,
         category.name_fr if category else None, category.name_en if category else None,
+        ticket.requester.full_name if ticket.requester_id else None,
     )  # fmt: skip
     followups = list(ticket.followups.order_by("id").values_list("kind", "body"))
     return build_ticket_document(facts, followups=followups, tags=[tag.name for tag in ticket.tags.all()])
@@ -114,6 +116,8 @@ def build_ticket_document(
     keywords = [ticket.reference, *tags]
     if ticket.category_fr is not None and ticket.category_en is not None:
         keywords += [ticket.category_fr, ticket.category_en]
+    if ticket.requester_name:
+        keywords.append(ticket.requester_name)
     return Document(
         kind=DocumentKind.TICKET, object_id=ticket.pk, key=ticket.reference, title=ticket.title,
         state=ticket.state, created_at=ticket.created_at, keywords=" ".join(keywords),

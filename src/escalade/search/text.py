@@ -32,6 +32,26 @@ an and are as at be but by can do does for from had has have how i in is it its 
 that the this to was what when where which who why will with you your cannot cant dont get
 """
 STOP_WORDS = frozenset(STOP_TEXT.split())
+# Everyday words of a request, in French and English: they say how the person feels about the problem,
+# not what it is, so they are never evidence that an article answers ("depuis", "chez", "arrive",
+# "still", "anymore"...). Left out of queries only: documents keep them, a phrase may use them.
+EVERYDAY_TEXT = """
+depuis chez arrive arriver arrivons narrive narrivons encore toujours aujourd hui aujourdhui hier matin soir
+demain bonjour bonsoir merci cordialement svp stp besoin aide aider probleme problemes souci soucis rien tout
+tous toute toutes quand alors donc car comme avoir etre suis sont ai as avons avez ont cela ca ceci ici bien
+mal peu beaucoup faut dois doit pourquoi quel quelle quels quelles lorsque apres avant pendant sans sous
+entre vers autre autres meme deja jamais vraiment puis fois jour jours semaine moment savoir voudrais
+voulais souhaite souhaiterais pourriez pouvez pourrais possible impossible fonctionne fonctionner
+fonctionnait ete etait avait aussi non oui dont quelqu quelque chose personne
+hello hi hey dear thanks thank please pls need needs help problem problems issue issues still again anymore
+today yesterday morning tonight some any all just also very really now only there here been being would
+could should im ive id youre doesnt didnt wont isnt wasnt keep keeps keeping trying tried try want wanted
+know like got getting able unable ago every everything nothing something anything thing things way lot
+much many time times day days since
+"""
+EVERYDAY_WORDS = frozenset(EVERYDAY_TEXT.split())
+QUERY_LENGTH = 2_000  # characters read from a query (a paragraph typed in the portal)
+MAX_TERMS = 16  # meaningful words kept from a long description: its first ones
 
 
 class _Folding(dict[int, str]):
@@ -111,9 +131,10 @@ class Term:
 
     word: str
     alternatives: list[tuple[str, ...]] = field(default_factory=list)
+    corrected: bool = False  # unknown to the vocabulary: found, if at all, through spelling corrections
 
     def add(self, phrase: str) -> None:
-        stems = tuple(stem(w) for w in words(phrase) if w not in STOP_WORDS)
+        stems = tuple(stem(w) for w in words(phrase) if w not in STOP_WORDS and w not in EVERYDAY_WORDS)
         if stems and stems not in self.alternatives:
             self.alternatives.append(stems)
 
@@ -136,8 +157,9 @@ class ParsedQuery:
 
 
 def parse_query(text: str) -> ParsedQuery:
-    """Split a query into terms (stop words dropped, synonyms added) and identifier fragments."""
-    text = text.strip()[:200]
+    """Split a query into terms (stop words and everyday words dropped, synonyms added, at most
+    :data:`MAX_TERMS`) and identifier fragments."""
+    text = text.strip()[:QUERY_LENGTH]
     fragments = [
         compact(t) for t in IDENTIFIER.findall(text) if is_query_identifier(t) and len(compact(t)) >= 3
     ]
@@ -150,14 +172,30 @@ def parse_query(text: str) -> ParsedQuery:
                 term.add(expansion)
             terms.append(term)
             folded = re.sub(rf"\b{re.escape(phrase)}\b", " ", folded)
+    seen = {term.word for term in terms}
     for word in folded.split():
-        if word in STOP_WORDS or (len(word) < 2 and not word.isdigit()):
+        if (
+            word in STOP_WORDS
+            or word in EVERYDAY_WORDS
+            or word in seen
+            or (len(word) < 2 and not word.isdigit())
+        ):
             continue
+        seen.add(word)
         term = Term(word=word)
-        for expansion in (word, *SYNONYMS.get(word, ())):
+        for expansion in (word, *SYNONYMS.get(word, ()), *_singular(word)):
             term.add(expansion)
         terms.append(term)
-    return ParsedQuery(text=text, terms=terms, identifiers=list(dict.fromkeys(fragments)))
+    return ParsedQuery(
+        text=text, terms=terms[:MAX_TERMS], identifiers=list(dict.fromkeys(fragments))[:MAX_TERMS]
+    )
+
+
+def _singular(word: str) -> tuple[str, ...]:
+    """A short plural that stemming leaves whole ("clés", "pcs", "macs"), as its singular."""
+    if len(word) >= 4 and word[-1] in "sx" and stem(word) == word and word[:-1].isalpha():
+        return (word[:-1],)
+    return ()
 
 
 def matches(stems: set[str], text: str) -> set[str]:
@@ -181,14 +219,18 @@ SNIPPET_LENGTH = 180
 
 def snippet(text: str, query: ParsedQuery, length: int = SNIPPET_LENGTH) -> str:
     """A window of ``text`` around the first matched word, HTML-escaped, matches wrapped in <mark>."""
-    stems = {s for term in query.terms for s in term.stems}
+    stems = tuple(sorted({s for term in query.terms for s in term.stems}))
     fragments = set(query.identifiers)
-    spans = [
-        match.span()
-        for match in IDENTIFIER.finditer(text)
-        if any(fold(match.group()).startswith(s) for s in stems)
-        or (fragments and any(f in compact(match.group()) for f in fragments))
-    ]
+    spans: list[tuple[int, int]] = []
+    limit = len(text)
+    for match in IDENTIFIER.finditer(text):  # read until the window around the first match is full
+        if match.start() > limit:
+            break
+        token = match.group()
+        if fold(token).startswith(stems) or (fragments and any(f in compact(token) for f in fragments)):
+            if not spans:
+                limit = match.start() + length
+            spans.append(match.span())
     start = max(0, spans[0][0] - 40) if spans else 0
     if start:
         space = text.find(" ", start)

@@ -23,11 +23,11 @@ from escalade import authz
 from escalade.search.documents import Document, article_document, ticket_document, ticket_documents
 from escalade.search.models import DocumentKind, SearchAudience, SearchDocument, SearchTerm
 from escalade.search.permissions import documents_visible_to, sees_private_text
-from escalade.search.text import ParsedQuery, Term, compact, matches_sorted, parse_query, snippet, words
+from escalade.search.ranking import rank
+from escalade.search.text import ParsedQuery, parse_query, words
 
 CANDIDATES_PER_HIT = 5
 MIN_CANDIDATES = 50
-FIELD_WEIGHTS = (("title", 1.0), ("keywords", 0.8), ("body", 0.6), ("private_body", 0.4))
 CORRECTABLE_LENGTH = 4
 
 
@@ -107,7 +107,7 @@ class SearchBackend(ABC):
     def index_ticket(self, ticket_id: int) -> None:
         from escalade.tickets.models import Ticket  # noqa: PLC0415 - tickets import search lazily too
 
-        ticket = Ticket.objects.select_related("category").filter(pk=ticket_id).first()
+        ticket = Ticket.objects.select_related("category", "requester").filter(pk=ticket_id).first()
         if ticket is None:
             self.remove(DocumentKind.TICKET, ticket_id)
             return
@@ -234,8 +234,10 @@ class SearchBackend(ABC):
             word = term.word
             if len(word) < CORRECTABLE_LENGTH or not word.isalpha() or " " in word:
                 continue
-            if SearchTerm.objects.filter(term__startswith=min(term.stems, key=len)).exists():
+            shortest = min(term.stems, key=lambda stem: (len(stem), stem))  # not the set's (hash) order
+            if SearchTerm.objects.filter(term__startswith=shortest).exists():
                 continue
+            term.corrected = True
             for correction in self.corrections(word):
                 term.add(correction)
 
@@ -325,62 +327,3 @@ def on_conflict_update() -> str:
     quote = connection.ops.quote_name
     updates = ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in COLUMNS if c not in UNIQUE)
     return f"ON CONFLICT ({', '.join(quote(c) for c in UNIQUE)}) DO UPDATE SET {updates}"
-
-
-def _coverage(terms: list[Term], row: SearchDocument, private: bool) -> float:
-    if not terms:
-        return 0.0
-    total = 0.0
-    fields = [(name, weight) for name, weight in FIELD_WEIGHTS if private or name != "private_body"]
-    distinct = {name: sorted(set(words(getattr(row, name)))) for name, _weight in fields}  # once per row
-    for term in terms:
-        best = 0.0
-        for name, weight in fields:
-            found = matches_sorted(term.stems, distinct[name])
-            if any(set(alternative) <= found for alternative in term.alternatives):
-                best = max(best, weight)
-        total += best
-    return total / len(terms)
-
-
-def _identifier_match(fragments: list[str], row: SearchDocument, private: bool) -> float:
-    text = row.identifiers + (" " + row.private_identifiers if private else "")
-    return 1.0 if fragments and any(f in compact(text) or f in text for f in fragments) else 0.0
-
-
-def rank(
-    parsed: ParsedQuery, candidates: list[Candidate], *, private: bool, limit: int, language: str
-) -> list[Hit]:
-    """Order candidates by coverage of the query, identifier matches and the backend's score; keep one
-    version of each article (the reader's language first)."""
-    if not candidates:
-        return []
-    top = max(c.score for c in candidates) or 1.0
-    backend_score = {c.document_id: c.score / top for c in candidates}
-    rows = SearchDocument.objects.filter(pk__in=list(backend_score)).defer("indexed_at")
-    scored: list[tuple[float, SearchDocument]] = []
-    for row in rows:
-        score = (
-            _coverage(parsed.terms, row, private)
-            + _identifier_match(parsed.identifiers, row, private)
-            + 0.3 * backend_score[row.pk]
-            + (0.05 if language and row.language == language else 0.0)
-        )
-        scored.append((score, row))
-    scored.sort(key=lambda item: (-item[0], item[1].pk))
-    hits: list[Hit] = []
-    groups: set[str] = set()
-    for score, row in scored:
-        if row.group_key and row.group_key in groups:
-            continue
-        groups.add(row.group_key or f"#{row.pk}")
-        text = row.body + ("\n" + row.private_body if private and row.private_body else "")
-        hits.append(
-            Hit(
-                type=row.kind, id=row.object_id, key=row.key, title=row.title, snippet=snippet(text, parsed),
-                score=round(score, 4), state=row.state, language=row.language, created_at=row.created_at,
-            )
-        )  # fmt: skip
-        if len(hits) == limit:
-            break
-    return hits

@@ -57,7 +57,14 @@ class SqliteBackend(SearchBackend):
         nearby = SearchTerm.objects.filter(
             term__startswith=word[0], term__regex=rf"^.{{{len(word) - 2},{len(word) + 2}}}$"
         ).values_list("term", flat=True)
-        return difflib.get_close_matches(word, list(nearby), n=2, cutoff=CUTOFF)
+        # difflib's similarity; equally close words in alphabetical order, as PostgreSQL's backend
+        # orders them (get_close_matches would put them in reverse alphabetical order).
+        scored = []
+        for term in nearby:
+            ratio = difflib.SequenceMatcher(None, word, term).ratio()
+            if ratio >= CUTOFF:
+                scored.append((-ratio, term))
+        return [term for _ratio, term in sorted(scored)[:2]]
 
     def candidates(
         self, parsed: ParsedQuery, *, scopes: Mapping[str, Scope], private: bool, limit: int

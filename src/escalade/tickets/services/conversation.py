@@ -39,7 +39,8 @@ def ticket_reply(*, actor: Actor, ticket: Ticket, body: str, channel: str = Chan
 
 def reply_check(*, actor: Actor, ticket: Ticket, body: str) -> None:
     """What :func:`ticket_reply` refuses: someone who may not reply, an empty text, a closed ticket."""
-    authz.ensure_ticket_action(actor.user, "reply", ticket)
+    if not actor.vouched:  # a channel that vouches for its author applied its own rule (e-mail)
+        authz.ensure_ticket_action(actor.user, "reply", ticket)
     if not body.strip():
         raise ValidationFailed(_("Write a message."), field="body")
     if ticket.state == State.CLOSED:
