@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 from dataclasses import dataclass
 
@@ -74,11 +75,15 @@ def world(db: None) -> World:
 
 @pytest.fixture(autouse=True)
 def sla_defaults(request):
-    """Make sure the seeded office-hours calendar and default SLA policy exist (DB tests only).
+    """Make sure the seeded office-hours calendar, default SLA policy and auto-close time automation
+    exist (DB tests only).
 
     Migrations seed them, but a transactional test's flush empties every table afterwards."""
     if "django_db" in {mark.name for mark in request.node.iter_markers()}:
         request.getfixturevalue("_django_db_helper")  # the marker's database set-up comes first
+        from django.apps import apps
+
+        importlib.import_module("escalade.automation.migrations.0002_auto_close_seeded").seed(apps, None)
         return default_policy()
     return None
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
+from django.utils.translation import gettext
 from standardwebhooks.webhooks import Webhook
 
 from escalade.core.actors import Actor
@@ -97,7 +98,7 @@ def test_a_receiver_that_times_out_then_fails_then_recovers_gets_the_message(
         new_ticket()
     delivery = WebhookDelivery.objects.get()
     assert (delivery.state, delivery.attempts, delivery.status_code) == (DeliveryState.RETRYING, 1, None)
-    assert "No answer within" in delivery.error
+    assert delivery.error == gettext("No answer within %(seconds)s s.") % {"seconds": 0.5}
     assert waits(delivery, SCHEDULE[0])
     assert sweep() == []  # not due yet: nothing is sent before its time
 
@@ -105,7 +106,7 @@ def test_a_receiver_that_times_out_then_fails_then_recovers_gets_the_message(
     assert sweep() == [delivery.pk]
     delivery.refresh_from_db()
     assert (delivery.state, delivery.attempts, delivery.status_code) == (DeliveryState.RETRYING, 2, 500)
-    assert delivery.error == "The receiver answered 500."
+    assert delivery.error == gettext("The receiver answered %(status)s.") % {"status": 500}
     assert waits(delivery, SCHEDULE[1])
     hook.refresh_from_db()
     assert hook.consecutive_failures == 2
@@ -347,7 +348,8 @@ def test_loopback_is_refused_unless_allowed(world, hook, receiver, new_ticket, s
 
     delivery = WebhookDelivery.objects.get()
     assert delivery.state == DeliveryState.RETRYING
-    assert "may not call" in delivery.error
+    refusal = gettext("%(host)s resolves to a network webhooks may not call (%(address)s).")
+    assert delivery.error == refusal % {"host": "127.0.0.1", "address": "127.0.0.1"}
     assert receiver.received == []
     with pytest.raises(ValidationFailed) as refused:
         subscription_create(

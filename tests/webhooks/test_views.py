@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from escalade.core.actors import Actor
 from escalade.core.models import Event
@@ -103,7 +104,7 @@ def test_a_bad_address_is_refused_next_to_its_field(client, world):
     )
 
     assert response.status_code == 422
-    assert "http:// or https://" in response.content.decode()
+    assert gettext("Enter an http:// or https:// address.") in response.content.decode()
     assert not WebhookSubscription.objects.exists()
 
 
