@@ -50,6 +50,9 @@ class Config:
     email_from: str
     mail_max_mb: int
     mail_rate_per_hour: int
+    api_body_max_kb: int
+    text_max_chars: int
+    sla_target_max_days: int
 
     @property
     def scaled(self) -> bool:
@@ -81,10 +84,10 @@ def load_config() -> Config:
             queue_immediate=env.bool("QUEUE_IMMEDIATE", False),
             worker_threads=env.int("WORKER_THREADS", 2, validate=Range(min=1, max=64)),
             outbox_relay_seconds=env.float("OUTBOX_RELAY_SECONDS", 5.0, validate=Range(min=0.5, max=300)),
-            login_failure_limit=env.int("LOGIN_FAILURE_LIMIT", 5, validate=Range(min=1)),
-            login_cooloff_minutes=env.int("LOGIN_COOLOFF_MINUTES", 15, validate=Range(min=1)),
+            login_failure_limit=env.int("LOGIN_FAILURE_LIMIT", 5, validate=Range(min=1, max=1_000)),
+            login_cooloff_minutes=env.int("LOGIN_COOLOFF_MINUTES", 15, validate=Range(min=1, max=525_600)),
             log_level=env.str("LOG_LEVEL", "INFO", validate=OneOf(["DEBUG", "INFO", "WARNING", "ERROR"])),
-            reopen_window_days=env.int("REOPEN_WINDOW_DAYS", 14, validate=Range(min=0)),
+            reopen_window_days=env.int("REOPEN_WINDOW_DAYS", 14, validate=Range(min=0, max=3_650)),
             attachment_max_mb=env.int("ATTACHMENT_MAX_MB", 20, validate=Range(min=1, max=2048)),
             static_root=env.path("STATIC_ROOT", data_dir / "static"),
             media_root=env.path("MEDIA_ROOT", data_dir / "media"),
@@ -92,7 +95,10 @@ def load_config() -> Config:
             email_url=env.str("EMAIL_URL", "console:"),
             email_from=env.str("EMAIL_FROM", "Escalade <escalade@localhost>"),
             mail_max_mb=env.int("MAIL_MAX_MB", 25, validate=Range(min=1, max=2048)),
-            mail_rate_per_hour=env.int("MAIL_RATE_PER_HOUR", 30, validate=Range(min=1)),
+            mail_rate_per_hour=env.int("MAIL_RATE_PER_HOUR", 30, validate=Range(min=1, max=1_000_000)),
+            api_body_max_kb=env.int("API_BODY_MAX_KB", 1024, validate=Range(min=16, max=1_048_576)),
+            text_max_chars=env.int("TEXT_MAX_CHARS", 100_000, validate=Range(min=1_000, max=10_000_000)),
+            sla_target_max_days=env.int("SLA_TARGET_MAX_DAYS", 366, validate=Range(min=1, max=3_660)),
         )
     env.seal()
     return config

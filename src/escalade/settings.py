@@ -16,6 +16,9 @@ from django.utils.translation import gettext_lazy as _
 from escalade.config import email_settings, load_config, secret_key
 
 CONFIG = load_config()
+# Made here, before anything opens a file in it (the SQLite queue opens its file when Huey is set up,
+# before `escalade init` or `manage check` could create the directory).
+CONFIG.data_dir.mkdir(parents=True, exist_ok=True)
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 SECRET_KEY = secret_key(CONFIG)
@@ -52,6 +55,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "escalade.api.middleware.ApiBoundaryMiddleware",
+    "escalade.core.middleware.InputGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -210,6 +215,11 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1_048_576
 ESCALADE_SITE_URL = CONFIG.site_url
 ESCALADE_MAIL_MAX_BYTES = CONFIG.mail_max_mb * 1_048_576
 ESCALADE_MAIL_RATE_PER_HOUR = CONFIG.mail_rate_per_hour
+# Input limits (ADR 0014): a JSON body of the API, a text (description, reply, note, solution), an
+# SLA target (its calendar days, so that due dates stay far inside the datetime range).
+ESCALADE_API_BODY_MAX_BYTES = CONFIG.api_body_max_kb * 1024
+ESCALADE_TEXT_MAX_CHARS = CONFIG.text_max_chars
+ESCALADE_SLA_TARGET_MAX_DAYS = CONFIG.sla_target_max_days
 DEFAULT_FROM_EMAIL = SERVER_EMAIL = CONFIG.email_from
 MAILERS = {"default": email_settings(CONFIG.email_url)}
 

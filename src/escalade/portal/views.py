@@ -14,7 +14,7 @@ from escalade.accounts.models import User
 from escalade.core.actors import Actor
 from escalade.core.errors import DomainError
 from escalade.core.forms import form_error
-from escalade.core.http import HtmxHttpRequest, client_ip
+from escalade.core.http import HtmxHttpRequest, client_ip, file_download
 from escalade.kb.services import deflection_convert
 from escalade.portal import selectors
 from escalade.portal.forms import PortalReplyForm, PortalTicketForm, ReasonForm
@@ -192,4 +192,4 @@ def reopen(request: HttpRequest, reference: str) -> HttpResponse:
 def attachment(request: HttpRequest, reference: str, pk: int) -> FileResponse:
     found = _ticket(request, reference)
     item = get_object_or_404(attachments_visible(ticket=found, viewer=_user(request)), pk=pk)
-    return FileResponse(item.file.open("rb"), as_attachment=True, filename=item.filename)
+    return file_download(item.file, filename=item.filename, content_type=item.content_type)

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from datetime import time
 
+from django.conf import settings
 from ninja import Field, Schema
 
+from escalade.api.schemas.common import Id, Input, unchanged
 from escalade.sla.models import BusinessCalendar, SlaPolicy
 from escalade.tickets.choices import Priority, State
+
+# ESCALADE_SLA_TARGET_MAX_DAYS, in minutes (a target is counted in business minutes).
+TARGET_MAX_MINUTES = settings.ESCALADE_SLA_TARGET_MAX_DAYS * 24 * 60
 
 
 class WorkingIntervalSchema(Schema):
@@ -32,7 +37,7 @@ class CalendarOut(Schema):
         return list(obj.intervals.all())
 
 
-class CalendarCreateIn(Schema):
+class CalendarCreateIn(Input):
     name: str = Field(..., max_length=120)
     time_zone: str = Field("Europe/Paris", max_length=64)
     holiday_country: str = Field("FR", max_length=2)
@@ -41,21 +46,21 @@ class CalendarCreateIn(Schema):
     intervals: list[WorkingIntervalSchema] = Field(default_factory=list)
 
 
-class CalendarUpdateIn(Schema):
-    name: str | None = Field(None, max_length=120)
-    time_zone: str | None = Field(None, max_length=64)
-    holiday_country: str | None = Field(None, max_length=2)
-    holiday_subdivision: str | None = Field(None, max_length=10)
-    is_always_open: bool | None = None
-    intervals: list[WorkingIntervalSchema] | None = Field(None, description="Replaces all intervals.")
+class CalendarUpdateIn(Input):
+    name: str = unchanged(max_length=120)
+    time_zone: str = unchanged(max_length=64)
+    holiday_country: str = unchanged(max_length=2)
+    holiday_subdivision: str = unchanged(max_length=10)
+    is_always_open: bool = unchanged()
+    intervals: list[WorkingIntervalSchema] = unchanged(description="Replaces all intervals.")
 
 
 class SlaTargetSchema(Schema):
     """Targets of one priority, in business minutes of the policy's calendar."""
 
     priority: Priority
-    first_response_minutes: int = Field(..., ge=1)
-    resolution_minutes: int = Field(..., ge=1)
+    first_response_minutes: int = Field(..., ge=1, le=TARGET_MAX_MINUTES)
+    resolution_minutes: int = Field(..., ge=1, le=TARGET_MAX_MINUTES)
 
 
 class SlaPolicyOut(Schema):
@@ -76,9 +81,9 @@ class SlaPolicyOut(Schema):
         return list(obj.targets.all())
 
 
-class SlaPolicyCreateIn(Schema):
+class SlaPolicyCreateIn(Input):
     name: str = Field(..., max_length=120)
-    calendar_id: int
+    calendar_id: Id
     warning_percent: int = Field(75, ge=1, le=100)
     pause_states: list[State] = Field(default_factory=list)
     reset_on_reopen: bool = False
@@ -89,14 +94,14 @@ class SlaPolicyCreateIn(Schema):
     targets: list[SlaTargetSchema] = Field(default_factory=list)
 
 
-class SlaPolicyUpdateIn(Schema):
-    name: str | None = Field(None, max_length=120)
-    calendar_id: int | None = None
-    warning_percent: int | None = Field(None, ge=1, le=100)
-    pause_states: list[State] | None = None
-    reset_on_reopen: bool | None = None
-    escalate_on_breach: bool | None = None
-    raise_priority_on_breach: bool | None = None
-    notify_supervisor_on_breach: bool | None = None
-    is_default: bool | None = None
-    targets: list[SlaTargetSchema] | None = Field(None, description="Replaces all targets.")
+class SlaPolicyUpdateIn(Input):
+    name: str = unchanged(max_length=120)
+    calendar_id: Id = unchanged()
+    warning_percent: int = unchanged(ge=1, le=100)
+    pause_states: list[State] = unchanged()
+    reset_on_reopen: bool = unchanged()
+    escalate_on_breach: bool = unchanged()
+    raise_priority_on_breach: bool = unchanged()
+    notify_supervisor_on_breach: bool = unchanged()
+    is_default: bool = unchanged()
+    targets: list[SlaTargetSchema] = unchanged(description="Replaces all targets.")

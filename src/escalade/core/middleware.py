@@ -1,0 +1,54 @@
+"""Middleware of every page: the input guard.
+
+A NUL (or a lone surrogate) in a path segment, a query parameter, a form field or an uploaded file's
+name would reach a query and fail there (PostgreSQL refuses NUL in text): such a request is refused
+at once with 400, as JSON under ``/api/`` (the API's error shape), as a short page elsewhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.utils.translation import gettext as _
+
+from escalade.core.text import unreadable_text
+
+FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
+
+
+class InputGuardMiddleware:
+    """Refuse requests whose path, query, form fields or file names hold unreadable text."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        field = _unreadable_input(request)
+        if field is None:
+            return self.get_response(request)
+        message = _("Text may not contain NUL or invalid Unicode characters.")
+        if request.path_info.startswith("/api/"):
+            body = {"code": "bad_request", "message": message, "field": field}
+            return JsonResponse(body, status=400)
+        return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
+
+
+def _unreadable_input(request: HttpRequest) -> str | None:
+    """The name of the first input holding unreadable text (``path`` for the path), else None."""
+    if unreadable_text(request.path_info):
+        return "path"
+    found = _first(request.GET.lists())
+    if found is None and request.method == "POST" and request.content_type in FORM_TYPES:
+        found = _first(request.POST.lists())
+        if found is None:
+            names = ((name, [upload.name or "" for upload in files]) for name, files in request.FILES.lists())
+            found = _first(names)
+    return found
+
+
+def _first(items: Iterable[tuple[str, list[str]]]) -> str | None:
+    for name, values in items:
+        if unreadable_text(name) or any(unreadable_text(value) for value in values):
+            return name if not unreadable_text(name) else "?"
+    return None
