@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from unittest import mock
 
 import pytest
 
@@ -17,6 +18,7 @@ from escalade.tickets.services import (
     ticket_reply,
     ticket_resolve,
     ticket_take,
+    workflow,
 )
 from escalade.tickets.services.workflow import tickets_auto_close
 from tests.tickets.conftest import TUESDAY_10H
@@ -89,3 +91,36 @@ def test_resolved_tickets_close_by_themselves_after_the_window(world, make_ticke
 
     assert Ticket.objects.get(pk=old.pk).state == State.CLOSED
     assert Ticket.objects.get(pk=recent.pk).state == State.RESOLVED
+
+
+def test_a_ticket_failing_to_auto_close_does_not_keep_the_others_open(
+    world, make_ticket, at, settings, caplog
+):
+    settings.ESCALADE_REOPEN_WINDOW_DAYS = 7
+    agent = Actor.of(world.agent_a)
+    with at(TUESDAY_10H):
+        failing, other = [
+            ticket_resolve(
+                actor=agent,
+                ticket=ticket_take(actor=agent, ticket=make_ticket()),
+                resolution_code="solved",
+                solution="ok",
+            )
+            for _ in range(2)
+        ]
+    close = workflow.ticket_close
+
+    def close_but_fail_on_one(*, actor, ticket):
+        if ticket.pk == failing.pk:
+            raise RuntimeError("subscriber down")
+        return close(actor=actor, ticket=ticket)
+
+    with (
+        at(TUESDAY_10H + dt.timedelta(days=8)),
+        mock.patch.object(workflow, "ticket_close", close_but_fail_on_one),
+    ):
+        assert tickets_auto_close() == 1
+
+    assert Ticket.objects.get(pk=other.pk).state == State.CLOSED
+    assert Ticket.objects.get(pk=failing.pk).state == State.RESOLVED  # tried again at the next run
+    assert f"ticket {failing.pk}" in caplog.text

@@ -17,7 +17,14 @@ from escalade.core.actors import Actor
 from escalade.core.errors import ValidationFailed
 from escalade.core.services import ChildRows, JSONValue, configuration_save
 from escalade.sla.businesstime import WorkingCalendar
-from escalade.sla.models import BusinessCalendar, SlaPolicy, SlaTarget, WorkingInterval
+from escalade.sla.models import (
+    BusinessCalendar,
+    SlaPolicy,
+    SlaTarget,
+    WorkingInterval,
+    target_max_minutes,
+    target_too_long_message,
+)
 from escalade.sla.tasks import sla_recompute_on_commit
 from escalade.tickets.models import OPEN_STATE_VALUES
 
@@ -63,6 +70,8 @@ def policy_targets(targets: Sequence[tuple[int, int, int]]) -> ChildRows:
     if len(set(priorities)) != len(priorities):
         raise ValidationFailed(_("One target per priority."), field="targets")
     for priority, first_response, resolution in targets:
+        if not 0 < first_response <= target_max_minutes() or not 0 < resolution <= target_max_minutes():
+            raise ValidationFailed(target_too_long_message(), field="targets")
         if resolution < first_response:
             raise ValidationFailed(
                 _("The resolution target of P%(priority)d is shorter than its first response target.")

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from datetime import time
 
-from django.conf import settings
 from ninja import Field, Schema
 
 from escalade.api.schemas.common import Id, Input, unchanged
-from escalade.sla.models import BusinessCalendar, SlaPolicy
+from escalade.sla.models import BusinessCalendar, SlaPolicy, target_max_minutes
 from escalade.tickets.choices import Priority, State
 
-# ESCALADE_SLA_TARGET_MAX_DAYS, in minutes (a target is counted in business minutes).
-TARGET_MAX_MINUTES = settings.ESCALADE_SLA_TARGET_MAX_DAYS * 24 * 60
+TARGET_MAX_MINUTES = target_max_minutes()  # ESCALADE_SLA_TARGET_MAX_DAYS
 
 
 class WorkingIntervalSchema(Schema):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from typing import Any
 
@@ -25,6 +26,8 @@ from escalade.tickets.services.intake import least_loaded_agent, priority_for
 
 # Transitions with a dedicated service, because they need more than a target state.
 SPECIAL_TARGETS: dict[str, str] = {State.RESOLVED: "ticket_resolve", State.CLOSED: "ticket_close"}
+
+logger = logging.getLogger(__name__)
 
 
 def _finish(actor: Actor, ticket: Ticket, action: str, before: dict[str, Any], **data: Any) -> Ticket:
@@ -119,7 +122,13 @@ def tickets_auto_close(*, batch: int = 500) -> int:
     closed = 0
     expired = Ticket.objects.filter(state=State.RESOLVED, resolved_at__lt=deadline).order_by("id")
     for ticket in expired[:batch]:
-        ticket_close(actor=Actor.system("auto-close"), ticket=ticket)
+        try:
+            ticket_close(actor=Actor.system("auto-close"), ticket=ticket)
+        except Exception:
+            # One ticket's failure (a subscriber, bad data) must not keep every other one open:
+            # its transaction rolled back, and the next run tries it again.
+            logger.exception("Auto-close of ticket %s failed; the others go on", ticket.pk)
+            continue
         closed += 1
     return closed
 
