@@ -1,4 +1,4 @@
-"""Middleware of every page: the input guard.
+"""Middleware of every page: the Permissions-Policy header and the input guard.
 
 A NUL (or a lone surrogate) in a path segment, a query parameter, a form field or an uploaded file's
 name would reach a query and fail there (PostgreSQL refuses NUL in text): such a request is refused
@@ -9,12 +9,26 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.utils.translation import gettext as _
 
 from escalade.core.text import unreadable_text
 
 FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
+
+
+class PermissionsPolicyMiddleware:
+    """Deny the browser features no page uses (``ESCALADE_PERMISSIONS_POLICY``), so that injected
+    content could not use them either."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response.headers.setdefault("Permissions-Policy", settings.ESCALADE_PERMISSIONS_POLICY)
+        return response
 
 
 class InputGuardMiddleware:

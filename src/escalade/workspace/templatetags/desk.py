@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from typing import Any
 
 import markdown as markdown_lib
 import nh3
@@ -11,8 +12,33 @@ from django import template
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+from markdown.extensions import Extension
+from markdown.treeprocessors import Treeprocessor
 
 register = template.Library()
+
+# Requesters write these texts: an image would be fetched by every agent's browser that opens the
+# ticket (a tracking pixel: who read it, when, from where). Markdown images become links to click,
+# raw <img> tags are dropped, and the CSP's ``img-src 'self'`` blocks whatever else (ADR 0014).
+TAGS = nh3.ALLOWED_TAGS - {"img"}
+LINK_REL = "noopener noreferrer nofollow"
+
+
+class _ImagesAsLinks(Treeprocessor):
+    """``![alt](url)`` → a link to ``url`` labelled "image: alt"."""
+
+    def run(self, root: Any) -> None:
+        for image in root.iter("img"):
+            source, alt = image.get("src", ""), image.get("alt", "")
+            image.tag = "a"
+            image.attrib.clear()
+            image.set("href", source)
+            image.text = _("image: %(name)s") % {"name": alt or source}
+
+
+class _ImagesAsLinksExtension(Extension):
+    def extendMarkdown(self, md: markdown_lib.Markdown) -> None:  # noqa: N802 - Markdown's API
+        md.treeprocessors.register(_ImagesAsLinks(md), "images_as_links", 0)
 
 
 _converters = threading.local()
@@ -24,16 +50,17 @@ def _converter() -> markdown_lib.Markdown:
     per thread; reset before each text."""
     converter: markdown_lib.Markdown | None = getattr(_converters, "markdown", None)
     if converter is None:
-        converter = markdown_lib.Markdown(extensions=["fenced_code", "sane_lists", "nl2br"])
+        extensions = ["fenced_code", "sane_lists", "nl2br", _ImagesAsLinksExtension()]
+        converter = markdown_lib.Markdown(extensions=extensions)
         _converters.markdown = converter
     return converter
 
 
 @register.filter
 def markdown(text: str) -> SafeString:
-    """Markdown to HTML, then cleaned by nh3 (no scripts, no event handlers, safe links)."""
+    """Markdown to HTML, then cleaned by nh3 (no scripts, no event handlers, safe links, no images)."""
     html = _converter().reset().convert(text or "")
-    return mark_safe(nh3.clean(html))  # noqa: S308 - nh3 has just sanitised it
+    return mark_safe(nh3.clean(html, tags=TAGS, link_rel=LINK_REL))  # noqa: S308 - nh3 has just sanitised it
 
 
 @register.filter
