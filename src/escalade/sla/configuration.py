@@ -30,7 +30,8 @@ from escalade.tickets.models import OPEN_STATE_VALUES
 
 CALENDAR_FIELDS = ("name", "time_zone", "holiday_country", "holiday_subdivision", "is_always_open")
 POLICY_FIELDS = (
-    "name", "calendar", "warning_percent", "pause_states", "reset_on_reopen", "escalate_on_breach",
+    "name", "calendar", "warning_percent", "pause_states", "reset_on_reopen", "pause_first_response",
+    "escalate_on_breach",
     "raise_priority_on_breach", "notify_supervisor_on_breach", "is_default",
 )  # fmt: skip
 

@@ -121,6 +121,13 @@ class SlaPolicy(models.Model):
         _("restart the resolution clock on reopen"), default=False,
         help_text=_("Otherwise the clock resumes where it stopped."),
     )  # fmt: skip
+    pause_first_response = models.BooleanField(
+        _("pause the first-response clock too"), default=False,
+        help_text=_(
+            "For contracts that count the first response only while the requester can be reached: it "
+            "then pauses in the states above, like the resolution clock."
+        ),
+    )  # fmt: skip
     escalate_on_breach = models.BooleanField(_("escalate to the next level on breach"), default=True)
     raise_priority_on_breach = models.BooleanField(_("raise the priority on breach"), default=False)
     notify_supervisor_on_breach = models.BooleanField(_("notify the supervisors on breach"), default=True)

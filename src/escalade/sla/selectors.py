@@ -127,6 +127,7 @@ def clock_rules(*, policy: SlaPolicy | None, target: SlaTarget | None) -> ClockR
         warning_percent=policy.warning_percent if policy else 0,
         pause_states=frozenset(policy.pause_states) if policy else frozenset(),
         reset_on_reopen=policy.reset_on_reopen if policy else False,
+        pause_first_response=policy.pause_first_response if policy else False,
     )
 
 

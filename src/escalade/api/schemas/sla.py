@@ -68,6 +68,7 @@ class SlaPolicyOut(Schema):
     warning_percent: int
     pause_states: list[str]
     reset_on_reopen: bool
+    pause_first_response: bool
     escalate_on_breach: bool
     raise_priority_on_breach: bool
     notify_supervisor_on_breach: bool
@@ -85,6 +86,10 @@ class SlaPolicyCreateIn(Input):
     warning_percent: int = Field(75, ge=1, le=100)
     pause_states: list[State] = Field(default_factory=list)
     reset_on_reopen: bool = False
+    pause_first_response: bool = Field(
+        default=False,
+        description="The first-response clock pauses in pause_states too (off: it never pauses).",
+    )
     escalate_on_breach: bool = True
     raise_priority_on_breach: bool = False
     notify_supervisor_on_breach: bool = True
@@ -98,6 +103,7 @@ class SlaPolicyUpdateIn(Input):
     warning_percent: int = unchanged(ge=1, le=100)
     pause_states: list[State] = unchanged()
     reset_on_reopen: bool = unchanged()
+    pause_first_response: bool = unchanged()
     escalate_on_breach: bool = unchanged()
     raise_priority_on_breach: bool = unchanged()
     notify_supervisor_on_breach: bool = unchanged()

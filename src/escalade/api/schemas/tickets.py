@@ -215,14 +215,25 @@ class ClockBreachOut(Schema):
 
 
 class SlaClockOut(Schema):
-    """The SLA clock's reading now and its timeline: when it ran, paused, stopped, and what was missed."""
+    """The SLA clock's reading now and its timeline: when it ran, paused, stopped, and what was missed.
 
-    state: str
+    Times are business time of the policy's calendar. A remaining time is the target minus the time
+    elapsed: negative once the target is exceeded (how late the ticket is). A due date already passed
+    stays shown while the clock is paused or stopped; ``resolution_overdue`` then says it was missed.
+    """
+
+    state: Literal["running", "paused", "stopped"]
+    started_at: datetime = Field(description="When the clocks started: the ticket's creation.")
     first_response_due: datetime | None
     first_response_warning_at: datetime | None
+    first_response_elapsed_seconds: float | None
+    first_response_remaining_seconds: float | None = Field(description="Negative: late by that much.")
+    resolution_started_at: datetime = Field(description="Start of the current cycle (creation or reset).")
     resolution_due: datetime | None
+    resolution_overdue: bool
     resolution_warning_at: datetime | None
-    resolution_remaining_seconds: float | None
+    resolution_elapsed_seconds: float | None
+    resolution_remaining_seconds: float | None = Field(description="Negative: late by that much.")
     paused_since: datetime | None
     timeline: list[ClockSegmentOut]
     breaches: list[ClockBreachOut]

@@ -21,10 +21,9 @@ register = template.Library()
 # ticket (a tracking pixel: who read it, when, from where). Markdown images become links to click,
 # raw <img> tags are dropped, and the CSP's ``img-src 'self'`` blocks whatever else (ADR 0014).
 TAGS = nh3.ALLOWED_TAGS - {"img"}
-LINK_REL = "noopener noreferrer nofollow"
 
 
-class _ImagesAsLinks(Treeprocessor):
+class _ImagesAsLinks(Treeprocessor):  # type: ignore[misc]  # markdown ships no types
     """``![alt](url)`` → a link to ``url`` labelled "image: alt"."""
 
     def run(self, root: Any) -> None:
@@ -36,7 +35,7 @@ class _ImagesAsLinks(Treeprocessor):
             image.text = _("image: %(name)s") % {"name": alt or source}
 
 
-class _ImagesAsLinksExtension(Extension):
+class _ImagesAsLinksExtension(Extension):  # type: ignore[misc]
     def extendMarkdown(self, md: markdown_lib.Markdown) -> None:  # noqa: N802 - Markdown's API
         md.treeprocessors.register(_ImagesAsLinks(md), "images_as_links", 0)
 
@@ -60,7 +59,7 @@ def _converter() -> markdown_lib.Markdown:
 def markdown(text: str) -> SafeString:
     """Markdown to HTML, then cleaned by nh3 (no scripts, no event handlers, safe links, no images)."""
     html = _converter().reset().convert(text or "")
-    return mark_safe(nh3.clean(html, tags=TAGS, link_rel=LINK_REL))  # noqa: S308 - nh3 has just sanitised it
+    return mark_safe(nh3.clean(html, tags=TAGS))  # noqa: S308 - nh3 has just sanitised it
 
 
 @register.filter
@@ -69,13 +68,25 @@ def countdown(due: dt.datetime | None) -> str:
     if due is None:
         return ""
     seconds = int((due - timezone.now()).total_seconds())
-    hours, rest = divmod(abs(seconds), 3600)
-    minutes = rest // 60
-    days, hours = divmod(hours, 24)
-    amount = f"{days} d {hours} h" if days else f"{hours} h {minutes:02d} min" if hours else f"{minutes} min"
+    amount = _amount(seconds)
     if seconds < 0:
         return _("late by %(amount)s") % {"amount": amount}
     return _("%(amount)s left") % {"amount": amount}
+
+
+def _amount(seconds: int) -> str:
+    hours, rest = divmod(abs(seconds), 3600)
+    days, hours = divmod(hours, 24)
+    minutes = rest // 60
+    return f"{days} d {hours} h" if days else f"{hours} h {minutes:02d} min" if hours else f"{minutes} min"
+
+
+@register.filter
+def overdue_by(remaining: dt.timedelta | None) -> str:
+    """ "overdue by 1 h 00 min" for a negative remaining business time (a target exceeded), else ""."""
+    if remaining is None or remaining >= dt.timedelta(0):
+        return ""
+    return _("overdue by %(amount)s") % {"amount": _amount(int(-remaining.total_seconds()))}
 
 
 @register.filter
