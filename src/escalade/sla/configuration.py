@@ -7,7 +7,7 @@ Services used by the API (and any future configuration page), built on
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import time
+from datetime import date, time
 from typing import Any
 
 from django.db import transaction
@@ -19,6 +19,7 @@ from escalade.core.services import ChildRows, JSONValue, configuration_save
 from escalade.sla.businesstime import WorkingCalendar
 from escalade.sla.models import (
     BusinessCalendar,
+    ClosureDay,
     SlaPolicy,
     SlaTarget,
     WorkingInterval,
@@ -63,6 +64,24 @@ def calendar_intervals(
         )
 
     return ChildRows(name="intervals", read=read, replace=replace)
+
+
+def calendar_closures(closures: Sequence[tuple[date, str]]) -> ChildRows:
+    """A calendar's closure days besides public holidays (one per date)."""
+    days = [day for day, _reason in closures]
+    if len(set(days)) != len(days):
+        raise ValidationFailed(_("One closure per day."), field="closures")
+
+    def read(calendar: BusinessCalendar) -> JSONValue:
+        return [[closure.date.isoformat(), closure.reason] for closure in calendar.closures.all()]
+
+    def replace(calendar: BusinessCalendar) -> None:
+        calendar.closures.all().delete()
+        ClosureDay.objects.bulk_create(
+            ClosureDay(calendar=calendar, date=day, reason=reason) for day, reason in sorted(closures)
+        )
+
+    return ChildRows(name="closures", read=read, replace=replace)
 
 
 def policy_targets(targets: Sequence[tuple[int, int, int]]) -> ChildRows:
@@ -111,20 +130,26 @@ def check_pause_states(states: Sequence[str] | None) -> None:
 def business_calendar_save(
     *, actor: Actor, calendar: BusinessCalendar, values: dict[str, Any]
 ) -> BusinessCalendar:
-    """Create or change a calendar (``values`` may hold ``intervals``: weekday/start/end dicts, replaced
-    as a whole); a change that moves due dates recomputes the open tickets after the commit."""
+    """Create or change a calendar (``values`` may hold ``intervals``: weekday/start/end dicts, and
+    ``closures``: date/reason dicts, each replaced as a whole); a change that moves due dates
+    recomputes the open tickets after the commit."""
     intervals = values.pop("intervals", None)
-    rows = None
+    closures = values.pop("closures", None)
+    rows = []
     if intervals is not None:
         spans = [(item["weekday"], item["start"], item["end"]) for item in intervals]
-        rows = calendar_intervals(
-            spans,
-            time_zone=values.get("time_zone") or calendar.time_zone,
-            is_always_open=values.get("is_always_open", calendar.is_always_open),
+        rows.append(
+            calendar_intervals(
+                spans,
+                time_zone=values.get("time_zone") or calendar.time_zone,
+                is_always_open=values.get("is_always_open", calendar.is_always_open),
+            )
         )
+    if closures is not None:
+        rows.append(calendar_closures([(item["date"], item.get("reason", "")) for item in closures]))
     changing = not calendar._state.adding
     configuration_save(actor=actor, instance=calendar, fields=CALENDAR_FIELDS, values=values, rows=rows)
-    if changing and (set(values) - {"name"} or rows is not None):
+    if changing and (set(values) - {"name"} or rows):
         sla_recompute_on_commit(calendar_id=calendar.pk)  # the open tickets' due dates move
     return calendar
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import date, time
 
 from ninja import Field, Schema
 
@@ -21,6 +21,13 @@ class WorkingIntervalSchema(Schema):
     end: time
 
 
+class ClosureDaySchema(Schema):
+    """A day the desk is closed besides public holidays (a bridge day, a company event)."""
+
+    date: date
+    reason: str = Field("", max_length=200)
+
+
 class CalendarOut(Schema):
     id: int
     name: str
@@ -29,10 +36,15 @@ class CalendarOut(Schema):
     holiday_subdivision: str
     is_always_open: bool
     intervals: list[WorkingIntervalSchema]
+    closures: list[ClosureDaySchema]
 
     @staticmethod
     def resolve_intervals(obj: BusinessCalendar) -> list[object]:
         return list(obj.intervals.all())
+
+    @staticmethod
+    def resolve_closures(obj: BusinessCalendar) -> list[object]:
+        return list(obj.closures.all())
 
 
 class CalendarCreateIn(Input):
@@ -42,6 +54,7 @@ class CalendarCreateIn(Input):
     holiday_subdivision: str = Field("", max_length=10)
     is_always_open: bool = False
     intervals: list[WorkingIntervalSchema] = Field(default_factory=list)
+    closures: list[ClosureDaySchema] = Field(default_factory=list, max_length=1000)
 
 
 class CalendarUpdateIn(Input):
@@ -51,6 +64,7 @@ class CalendarUpdateIn(Input):
     holiday_subdivision: str = unchanged(max_length=10)
     is_always_open: bool = unchanged()
     intervals: list[WorkingIntervalSchema] = unchanged(description="Replaces all intervals.")
+    closures: list[ClosureDaySchema] = unchanged(description="Replaces all closure days.", max_length=1000)
 
 
 class SlaTargetSchema(Schema):
