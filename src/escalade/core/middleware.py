@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 
 from escalade.core.text import unreadable_text
@@ -38,14 +39,20 @@ class InputGuardMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        field = _unreadable_input(request)
+        try:
+            field = _unreadable_input(request)
+        except MultiPartParserError:
+            return _refused(request, _("The request could not be read."), None)
         if field is None:
             return self.get_response(request)
-        message = _("Text may not contain NUL or invalid Unicode characters.")
-        if request.path_info.startswith("/api/"):
-            body = {"code": "bad_request", "message": message, "field": field}
-            return JsonResponse(body, status=400)
-        return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
+        return _refused(request, _("Text may not contain NUL or invalid Unicode characters."), field)
+
+
+def _refused(request: HttpRequest, message: str, field: str | None) -> HttpResponse:
+    """400, as JSON under ``/api/`` (the API's error shape), as a short page elsewhere."""
+    if request.path_info.startswith("/api/"):
+        return JsonResponse({"code": "bad_request", "message": message, "field": field}, status=400)
+    return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
 
 
 def _unreadable_input(request: HttpRequest) -> str | None:

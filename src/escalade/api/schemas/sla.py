@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, time
+from typing import Annotated
 
 from ninja import Field, Schema
+from pydantic import BeforeValidator, WithJsonSchema
 
 from escalade.api.schemas.common import Id, Input, unchanged
 from escalade.sla.models import BusinessCalendar, SlaPolicy, target_max_minutes
@@ -13,12 +16,30 @@ from escalade.tickets.choices import Priority, State
 TARGET_MAX_MINUTES = target_max_minutes()  # ESCALADE_SLA_TARGET_MAX_DAYS
 
 
+# A local wall time, "08:30" or "08:30:00" (answered as "08:30:00"); JSON Schema's "time" format
+# would demand a UTC offset, which support hours do not have (they follow the calendar's time zone).
+LOCAL_TIME = r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$"
+
+
+def _local_time(value: object) -> object:
+    if isinstance(value, str) and not re.fullmatch(LOCAL_TIME, value):
+        raise ValueError("a local time is HH:MM or HH:MM:SS")
+    return value
+
+
+LocalTime = Annotated[
+    time,
+    BeforeValidator(_local_time),
+    WithJsonSchema({"type": "string", "pattern": LOCAL_TIME, "examples": ["08:30"]}),
+]
+
+
 class WorkingIntervalSchema(Schema):
     """Support hours on one weekday (0 = Monday), local time; ``end`` 00:00 means midnight."""
 
     weekday: int = Field(..., ge=0, le=6)
-    start: time
-    end: time
+    start: LocalTime
+    end: LocalTime
 
 
 class ClosureDaySchema(Schema):
