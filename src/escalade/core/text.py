@@ -14,8 +14,18 @@ BIGINT_MAX = 2**63 - 1
 BIGINT_MIN = -(2**63)
 
 _UNREADABLE = re.compile("[\x00\ud800-\udfff]")
+_ID = re.compile(r"[0-9]{1,19}")
 
 
 def unreadable_text(value: str) -> bool:
     """True when ``value`` holds a character no database column of ours can store."""
     return _UNREADABLE.search(value) is not None
+
+
+def row_id(text: str) -> int | None:
+    """The row id written in ``text`` (a query parameter, a form value), or None when it cannot be one:
+    not ASCII digits (``"²".isdigit()`` is true, yet ``int("²")`` fails), or beyond 64 bits."""
+    if not _ID.fullmatch(text):
+        return None
+    value = int(text)
+    return value if value <= BIGINT_MAX else None
