@@ -70,6 +70,9 @@ class Config:
     mail_max_parts: int
     mail_max_attachments: int
     mail_reply_same_organisation: bool
+    api_body_max_kb: int
+    text_max_chars: int
+    sla_target_max_days: int
 
     @property
     def scaled(self) -> bool:
@@ -102,10 +105,10 @@ def load_config() -> Config:
             worker_threads=env.int("WORKER_THREADS", 2, validate=Range(min=1, max=64)),
             outbox_relay_seconds=env.float("OUTBOX_RELAY_SECONDS", 5.0, validate=Range(min=0.5, max=300)),
             outbox_grace_seconds=env.int("OUTBOX_GRACE_SECONDS", 120, validate=Range(min=1, max=86_400)),
-            login_failure_limit=env.int("LOGIN_FAILURE_LIMIT", 5, validate=Range(min=1)),
-            login_cooloff_minutes=env.int("LOGIN_COOLOFF_MINUTES", 15, validate=Range(min=1)),
+            login_failure_limit=env.int("LOGIN_FAILURE_LIMIT", 5, validate=Range(min=1, max=1_000)),
+            login_cooloff_minutes=env.int("LOGIN_COOLOFF_MINUTES", 15, validate=Range(min=1, max=525_600)),
             log_level=env.str("LOG_LEVEL", "INFO", validate=OneOf(["DEBUG", "INFO", "WARNING", "ERROR"])),
-            reopen_window_days=env.int("REOPEN_WINDOW_DAYS", 14, validate=Range(min=0)),
+            reopen_window_days=env.int("REOPEN_WINDOW_DAYS", 14, validate=Range(min=0, max=3_650)),
             attachment_max_mb=env.int("ATTACHMENT_MAX_MB", 20, validate=Range(min=1, max=2048)),
             static_root=env.path("STATIC_ROOT", data_dir / "static"),
             media_root=env.path("MEDIA_ROOT", data_dir / "media"),
@@ -113,7 +116,7 @@ def load_config() -> Config:
             email_url=env.str("EMAIL_URL", "console:"),
             email_from=env.str("EMAIL_FROM", "Escalade <escalade@localhost>"),
             mail_max_mb=env.int("MAIL_MAX_MB", 25, validate=Range(min=1, max=2048)),
-            mail_rate_per_hour=env.int("MAIL_RATE_PER_HOUR", 30, validate=Range(min=1)),
+            mail_rate_per_hour=env.int("MAIL_RATE_PER_HOUR", 30, validate=Range(min=1, max=1_000_000)),
             webhook_connect_timeout=env.float(
                 "WEBHOOK_CONNECT_TIMEOUT", 5.0, validate=Range(min=0.1, max=60)
             ),
@@ -125,6 +128,9 @@ def load_config() -> Config:
             mail_max_parts=env.int("MAIL_MAX_PARTS", 500, validate=Range(min=10, max=100_000)),
             mail_max_attachments=env.int("MAIL_MAX_ATTACHMENTS", 50, validate=Range(min=1, max=10_000)),
             mail_reply_same_organisation=env.bool("MAIL_REPLY_SAME_ORGANISATION", True),
+            api_body_max_kb=env.int("API_BODY_MAX_KB", 1024, validate=Range(min=16, max=1_048_576)),
+            text_max_chars=env.int("TEXT_MAX_CHARS", 100_000, validate=Range(min=1_000, max=10_000_000)),
+            sla_target_max_days=env.int("SLA_TARGET_MAX_DAYS", 366, validate=Range(min=1, max=3_660)),
         )
     env.seal()
     return config

@@ -11,11 +11,15 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
+from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 from escalade.config import email_settings, load_config, redis_url_with_timeouts, secret_key
 
 CONFIG = load_config()
+# Made here, before anything opens a file in it (the SQLite queue opens its file when Huey is set up,
+# before `escalade init` or `manage check` could create the directory).
+CONFIG.data_dir.mkdir(parents=True, exist_ok=True)
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 SECRET_KEY = secret_key(CONFIG)
@@ -53,7 +57,11 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "escalade.core.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "escalade.api.middleware.ApiBoundaryMiddleware",
+    "escalade.core.middleware.InputGuardMiddleware",
     "escalade.api.atomic.ApiWriteTransactionMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -78,6 +86,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.csp",
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
@@ -193,6 +202,28 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (ADR 0014): scripts, styles, images and connections from this site only; no
+# inline script or style (htmx is configured from a <meta>, its indicator styles are in app.css), no
+# eval (htmx's trigger filters are not used), no plugin, no framing. Downloads set their own
+# "sandbox" policy (core.http.file_download), which the middleware leaves in place.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+# Powerful browser features no page of Escalade uses (core.middleware.PermissionsPolicyMiddleware).
+ESCALADE_PERMISSIONS_POLICY = (
+    "accelerometer=(), autoplay=(), camera=(), display-capture=(), geolocation=(), gyroscope=(), "
+    "magnetometer=(), microphone=(), midi=(), payment=(), publickey-credentials-get=(), usb=(), "
+    "screen-wake-lock=(), xr-spatial-tracking=()"
+)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 if CONFIG.https:
@@ -223,6 +254,11 @@ ESCALADE_WEBHOOK_ALLOWED_NETWORKS = CONFIG.webhook_allowed_networks
 ESCALADE_MAIL_MAX_PARTS = CONFIG.mail_max_parts
 ESCALADE_MAIL_MAX_ATTACHMENTS = CONFIG.mail_max_attachments
 ESCALADE_MAIL_REPLY_SAME_ORGANISATION = CONFIG.mail_reply_same_organisation
+# Input limits (ADR 0014): a JSON body of the API, a text (description, reply, note, solution), an
+# SLA target (its calendar days, so that due dates stay far inside the datetime range).
+ESCALADE_API_BODY_MAX_BYTES = CONFIG.api_body_max_kb * 1024
+ESCALADE_TEXT_MAX_CHARS = CONFIG.text_max_chars
+ESCALADE_SLA_TARGET_MAX_DAYS = CONFIG.sla_target_max_days
 DEFAULT_FROM_EMAIL = SERVER_EMAIL = CONFIG.email_from
 MAILERS = {"default": email_settings(CONFIG.email_url)}
 

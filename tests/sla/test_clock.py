@@ -230,7 +230,7 @@ def test_a_running_clock_past_its_due_time_is_breached() -> None:
         Breach(target=Target.FIRST_RESPONSE, at=paris(23, 10)),
         Breach(target=Target.RESOLUTION, at=paris(23, 14)),
     )
-    assert state.resolution_remaining == timedelta(0)
+    assert state.resolution_remaining == -timedelta(hours=1)  # late by one business hour
 
 
 def test_resolving_exactly_at_the_due_time_is_in_time_and_a_minute_later_is_not() -> None:

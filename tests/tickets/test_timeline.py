@@ -8,6 +8,7 @@ import io
 import pytest
 
 from escalade.automation.timed import time_rules_sweep
+from escalade.core import events
 from escalade.core.actors import Actor
 from escalade.tickets.choices import State
 from escalade.tickets.models import Ticket
@@ -91,3 +92,35 @@ def test_resolved_tickets_close_by_themselves_after_the_window(world, make_ticke
 
     assert Ticket.objects.get(pk=old.pk).state == State.CLOSED
     assert Ticket.objects.get(pk=recent.pk).state == State.RESOLVED
+
+
+def test_a_ticket_failing_to_auto_close_does_not_keep_the_others_open(world, make_ticket, at, caplog):
+    """The auto-close is a time automation: one ticket whose closing fails (a subscriber down) is
+    logged and left resolved; the others close."""
+    agent = Actor.of(world.agent_a)
+    with at(TUESDAY_10H):
+        failing, other = [
+            ticket_resolve(
+                actor=agent,
+                ticket=ticket_take(actor=agent, ticket=make_ticket()),
+                resolution_code="solved",
+                solution="ok",
+            )
+            for _ in range(2)
+        ]
+
+    def subscriber_down(published):
+        if any(item.event.object_id == failing.pk for item in published):
+            raise RuntimeError("subscriber down")
+
+    events.subscribe("ticket.closed", handler=subscriber_down, name="test.subscriber_down")
+    try:
+        with at(TUESDAY_10H + dt.timedelta(days=15)):
+            time_rules_sweep()
+    finally:
+        events._subscriptions.pop("test.subscriber_down")
+        events._ordered[:] = [s for s in events._ordered if s.name != "test.subscriber_down"]
+
+    assert Ticket.objects.get(pk=other.pk).state == State.CLOSED
+    assert Ticket.objects.get(pk=failing.pk).state == State.RESOLVED
+    assert failing.reference in caplog.text

@@ -8,6 +8,7 @@ from ninja import File, Form, Router, UploadedFile
 
 from escalade.api import errors, queries
 from escalade.api.auth import actor_of, caller
+from escalade.api.schemas.common import Id
 from escalade.api.schemas.tickets import (
     AttachmentOut,
     FollowUpCreateIn,
@@ -18,6 +19,7 @@ from escalade.api.schemas.tickets import (
     TicketOut,
 )
 from escalade.core.errors import NotFoundError
+from escalade.core.http import file_download
 from escalade.tickets import services
 from escalade.tickets.choices import Channel, FollowUpKind
 from escalade.tickets.models import Attachment, FollowUp, Ticket
@@ -52,7 +54,7 @@ def ticket_attachment_create(
     reference: str,
     file: File[UploadedFile],
     is_internal: Form[bool] = False,
-    followup_id: Form[int | None] = None,
+    followup_id: Form[Id | None] = None,
 ) -> Attachment:
     user = caller(request)
     ticket = queries.visible_ticket(user, reference)
@@ -88,15 +90,7 @@ def ticket_attachment_download(request: HttpRequest, reference: str, attachment_
     attachment = queries.attachments_visible_to(user, ticket).filter(pk=attachment_id).first()
     if attachment is None:
         raise NotFoundError(_("No such file."))
-    response = FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=True,
-        filename=attachment.filename,
-        content_type=attachment.content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
-    return response
+    return file_download(attachment.file, filename=attachment.filename, content_type=attachment.content_type)
 
 
 @router.post("/tickets/{reference}/links", response={201: TicketLinkOut}, summary="Link to another ticket")

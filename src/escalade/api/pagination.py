@@ -12,6 +12,7 @@ from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from escalade.core.errors import ValidationFailed
+from escalade.core.text import BIGINT_MAX
 from escalade.tickets.models import Ticket
 
 
@@ -29,17 +30,26 @@ class Position:
 
     @classmethod
     def decode(cls, cursor: str, *, sort: str) -> Position:
+        """The position a cursor holds; anything but a cursor this API wrote is a 422 on ``cursor``."""
+        invalid = ValidationFailed(_("This cursor is not valid."), field="cursor")
         try:
-            raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-            cursor_sort, pk, due = json.loads(raw)
-            position = cls(
-                sort=str(cursor_sort), pk=int(pk), due=datetime.fromisoformat(due) if due else None
-            )
-        except (ValueError, TypeError, binascii.Error, json.JSONDecodeError) as error:
-            raise ValidationFailed(_("This cursor is not valid."), field="cursor") from error
-        if position.sort != sort or (position.due is not None and position.due.tzinfo is None):
+            key = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        except (ValueError, binascii.Error) as error:
+            raise invalid from error
+        if not (isinstance(key, list) and len(key) == 3):
+            raise invalid
+        cursor_sort, pk, due = key
+        if not (isinstance(cursor_sort, str) and type(pk) is int and 0 < pk <= BIGINT_MAX):
+            raise invalid
+        if due is not None and not isinstance(due, str):
+            raise invalid
+        try:
+            moment = datetime.fromisoformat(due) if due else None
+        except ValueError as error:
+            raise invalid from error
+        if cursor_sort != sort or (moment is not None and moment.tzinfo is None):
             raise ValidationFailed(_("This cursor belongs to another sort order."), field="cursor")
-        return position
+        return cls(sort=cursor_sort, pk=pk, due=moment)
 
 
 def _after(queryset: QuerySet[Ticket], position: Position) -> QuerySet[Ticket]:

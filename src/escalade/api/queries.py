@@ -204,7 +204,7 @@ def sla_policies_visible_to(user: User) -> QuerySet[SlaPolicy]:
 
 def calendars_visible_to(user: User) -> QuerySet[BusinessCalendar]:
     """Provider staff see every calendar; client people those of the policies and contracts they see."""
-    calendars = BusinessCalendar.objects.prefetch_related("intervals")
+    calendars = BusinessCalendar.objects.prefetch_related("intervals", "closures")
     if authz.is_provider_staff(user):
         return calendars
     contracts = Contract.objects.filter(organisation__in=authz.organisations_visible_to(user))

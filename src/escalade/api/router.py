@@ -22,6 +22,7 @@ ERROR_RESPONSES = {
     "403": "You see this object but may not do this.",
     "404": "No such object, or not visible to you.",
     "409": "The object's state forbids this now.",
+    "413": "The body is larger than ESCALADE_API_BODY_MAX_KB (or a file than ESCALADE_ATTACHMENT_MAX_MB).",
     "422": "The input breaks a rule; `field` names it.",
 }
 

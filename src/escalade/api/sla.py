@@ -38,7 +38,7 @@ def calendar_add(request: HttpRequest, payload: CalendarCreateIn) -> BusinessCal
     calendar = business_calendar_save(
         actor=actor_of(request), calendar=BusinessCalendar(), values=payload.model_dump()
     )
-    return queries.found(BusinessCalendar.objects.prefetch_related("intervals"), calendar.pk)
+    return queries.found(BusinessCalendar.objects.prefetch_related("intervals", "closures"), calendar.pk)
 
 
 @router.patch("/calendars/{calendar_id}", response=CalendarOut, summary="Change a business calendar")
@@ -48,7 +48,7 @@ def calendar_change(request: HttpRequest, calendar_id: int, payload: CalendarUpd
     business_calendar_save(
         actor=actor_of(request), calendar=calendar, values=payload.model_dump(exclude_unset=True)
     )
-    return queries.found(BusinessCalendar.objects.prefetch_related("intervals"), calendar.pk)
+    return queries.found(BusinessCalendar.objects.prefetch_related("intervals", "closures"), calendar.pk)
 
 
 @router.get("/sla-policies", response=list[SlaPolicyOut], summary="SLA policies")

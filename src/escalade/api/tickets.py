@@ -6,6 +6,7 @@ what the caller may do → 403), and returns the ticket as the caller may see it
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -130,18 +131,27 @@ def ticket_read(request: HttpRequest, reference: str) -> Ticket:
 def ticket_sla(request: HttpRequest, reference: str) -> dict[str, object]:
     ticket = queries.visible_ticket(caller(request), reference)
     clock = sla_timeline(ticket=ticket)
-    remaining = clock.resolution_remaining
     return {
         "state": str(clock.kind),
+        "started_at": ticket.created_at,
         "first_response_due": clock.first_response_due,
         "first_response_warning_at": clock.first_response_warning_at,
-        "resolution_due": clock.resolution_due,
+        "first_response_elapsed_seconds": _seconds(clock.first_response_elapsed),
+        "first_response_remaining_seconds": _seconds(clock.first_response_remaining),
+        "resolution_started_at": clock.resolution_started_at,
+        "resolution_due": clock.resolution_due or clock.resolution_missed_due,
+        "resolution_overdue": clock.resolution_missed_due is not None,
         "resolution_warning_at": clock.resolution_warning_at,
-        "resolution_remaining_seconds": remaining.total_seconds() if remaining is not None else None,
+        "resolution_elapsed_seconds": _seconds(clock.resolution_elapsed),
+        "resolution_remaining_seconds": _seconds(clock.resolution_remaining),
         "paused_since": clock.paused_since,
         "timeline": [{"kind": str(s.kind), "start": s.start, "end": s.end} for s in clock.timeline],
         "breaches": [{"target": str(b.target), "at": b.at} for b in clock.breaches],
     }
+
+
+def _seconds(duration: dt.timedelta | None) -> float | None:
+    return duration.total_seconds() if duration is not None else None
 
 
 @router.patch("/tickets/{reference}", response=TicketOut, summary="Qualify, prioritise or assign")

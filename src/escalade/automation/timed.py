@@ -132,7 +132,15 @@ def time_rules_sweep(*, now: dt.datetime | None = None) -> SweepReport:
     report = SweepReport()
     for rule in TimeRule.objects.filter(is_active=True).order_by("position", "id"):
         for ticket_id, anchor in candidates(rule, now):
-            if _fire(rule, ticket_id, anchor):
+            try:
+                fired = _fire(rule, ticket_id, anchor)
+            except Exception:  # one ticket's failure must not stop the sweep: logged, tried next run
+                logger.exception(
+                    "time automation %s failed on ticket %s; the others go on", rule.pk, ticket_id
+                )
+                report.skipped += 1
+                continue
+            if fired:
                 report.fired += 1
             else:
                 report.skipped += 1

@@ -175,10 +175,10 @@ class ChildRows:
     replace: Callable[[Any], None]
 
 
-def _state(instance: models.Model, fields: Sequence[str], rows: ChildRows | None) -> dict[str, JSONValue]:
+def _state(instance: models.Model, fields: Sequence[str], rows: Sequence[ChildRows]) -> dict[str, JSONValue]:
     values = snapshot(instance, fields)
-    if rows is not None:
-        values[rows.name] = rows.read(instance)
+    for child in rows:
+        values[child.name] = child.read(instance)
     return values
 
 
@@ -190,13 +190,15 @@ def configuration_save[M: models.Model](
     fields: Sequence[str],
     values: Mapping[str, Any],
     related: Mapping[str, Iterable[models.Model]] | None = None,
-    rows: ChildRows | None = None,
+    rows: ChildRows | Sequence[ChildRows] | None = None,
     via: str = "api",
 ) -> M:
     """Create or change a configuration object (a category, a team, a calendar, a policy): ``values``
-    by attribute, ``related`` many-to-many sets, ``rows`` replaced as a whole; validate, save, and record
-    ``<model>.created`` or ``<model>.updated`` with the fields that changed, in one transaction."""
+    by attribute, ``related`` many-to-many sets, ``rows`` (one kind or several) replaced as a whole;
+    validate, save, and record ``<model>.created`` or ``<model>.updated`` with the fields that changed,
+    in one transaction."""
     creating = instance._state.adding
+    rows = [] if rows is None else [rows] if isinstance(rows, ChildRows) else list(rows)
     before = {} if creating else _state(instance, fields, rows)
     for name, value in values.items():
         setattr(instance, name, value)
@@ -204,8 +206,8 @@ def configuration_save[M: models.Model](
     instance.save()
     for name, objects in (related or {}).items():
         getattr(instance, name).set(list(objects))
-    if rows is not None:
-        rows.replace(instance)
+    for child in rows:
+        child.replace(instance)
     changes = changes_between(before, _state(instance, fields, rows))
     if creating or changes:
         event_record(

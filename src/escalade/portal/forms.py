@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from escalade.core.forms import MultipleFileField
@@ -35,7 +36,9 @@ class PortalTicketForm(forms.Form):
     title = forms.CharField(label=_("Subject"), max_length=200)
     category = forms.ModelChoiceField(label=_("Category"), queryset=Category.objects.none(), required=False)
     description = forms.CharField(
-        label=_("Describe the problem or the request"), widget=forms.Textarea(attrs={"rows": 6})
+        max_length=settings.ESCALADE_TEXT_MAX_CHARS,
+        label=_("Describe the problem or the request"),
+        widget=forms.Textarea(attrs={"rows": 6}),
     )
     urgency = forms.TypedChoiceField(
         label=_("Urgency"), choices=Urgency.choices, coerce=int, initial=Urgency.MEDIUM
@@ -67,9 +70,15 @@ class PortalTicketForm(forms.Form):
 
 
 class PortalReplyForm(forms.Form):
-    body = forms.CharField(label=_("Your message"), widget=forms.Textarea(attrs={"rows": 4}))
+    body = forms.CharField(
+        max_length=settings.ESCALADE_TEXT_MAX_CHARS,
+        label=_("Your message"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
     attachments = MultipleFileField(label=_("Attachments"))
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_("Why?"), widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        max_length=settings.ESCALADE_TEXT_MAX_CHARS, label=_("Why?"), widget=forms.Textarea(attrs={"rows": 2})
+    )

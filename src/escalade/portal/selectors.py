@@ -6,6 +6,7 @@ from django.db.models import QuerySet
 
 from escalade import authz
 from escalade.accounts.models import User
+from escalade.core.text import row_id
 from escalade.tickets.models import Category, CategoryField, Ticket
 
 PAGE_SIZE = 25
@@ -37,11 +38,9 @@ def portal_ticket(*, user: User, reference: str) -> Ticket | None:
 
 def category_fields(*, categories: QuerySet[Category], category_id: object) -> list[CategoryField]:
     """The typed fields of a category the person may use (none for an unknown one)."""
-    text = str(category_id or "")
-    if not text.isdigit():
+    pk = row_id(str(category_id or ""))
+    if pk is None:
         return []
     return list(
-        CategoryField.objects.filter(category__in=categories, category_id=int(text)).order_by(
-            "position", "key"
-        )
+        CategoryField.objects.filter(category__in=categories, category_id=pk).order_by("position", "key")
     )

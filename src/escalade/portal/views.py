@@ -14,7 +14,8 @@ from escalade.accounts.models import User
 from escalade.core.actors import Actor
 from escalade.core.errors import DomainError
 from escalade.core.forms import form_error
-from escalade.core.http import HtmxHttpRequest, client_ip
+from escalade.core.http import HtmxHttpRequest, client_ip, file_download
+from escalade.core.text import row_id
 from escalade.kb.services import deflection_convert
 from escalade.portal import selectors
 from escalade.portal.forms import PortalReplyForm, PortalTicketForm, ReasonForm
@@ -54,9 +55,7 @@ def _ticket(request: HttpRequest, reference: str) -> Ticket:
 def my_tickets(request: HtmxHttpRequest) -> HttpResponse:
     """My tickets, newest first ("more" by keyset); a client manager sees the organisation's."""
     before = request.GET.get("before", "")
-    rows, next_before = selectors.portal_tickets(
-        user=_user(request), before=int(before) if before.isdigit() else None
-    )
+    rows, next_before = selectors.portal_tickets(user=_user(request), before=row_id(before))
     context = {"tickets": rows, "next_before": next_before}
     if request.htmx and before:
         return render(request, "portal/_ticket_rows.html", context)
@@ -192,4 +191,4 @@ def reopen(request: HttpRequest, reference: str) -> HttpResponse:
 def attachment(request: HttpRequest, reference: str, pk: int) -> FileResponse:
     found = _ticket(request, reference)
     item = get_object_or_404(attachments_visible(ticket=found, viewer=_user(request)), pk=pk)
-    return FileResponse(item.file.open("rb"), as_attachment=True, filename=item.filename)
+    return file_download(item.file, filename=item.filename, content_type=item.content_type)

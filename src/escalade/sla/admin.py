@@ -23,7 +23,7 @@ from escalade.tickets.models import OPEN_STATE_VALUES
 
 # The fields whose change can move stored due dates (warnings and breach actions are read live).
 CALENDAR_CLOCK_FIELDS = frozenset({"time_zone", "holiday_country", "holiday_subdivision", "is_always_open"})
-POLICY_CLOCK_FIELDS = frozenset({"calendar", "pause_states", "reset_on_reopen"})
+POLICY_CLOCK_FIELDS = frozenset({"calendar", "pause_states", "reset_on_reopen", "pause_first_response"})
 
 
 class BusinessCalendarForm(forms.ModelForm):  # type: ignore[type-arg]
@@ -115,7 +115,8 @@ class SlaPolicyForm(forms.ModelForm):  # type: ignore[type-arg]
     class Meta:
         model = SlaPolicy
         fields = (
-            "name", "calendar", "warning_percent", "pause_states", "reset_on_reopen", "escalate_on_breach",
+            "name", "calendar", "warning_percent", "pause_states", "reset_on_reopen", "pause_first_response",
+            "escalate_on_breach",
             "raise_priority_on_breach", "notify_supervisor_on_breach", "is_default",
         )  # fmt: skip
 

@@ -3,13 +3,17 @@
 Pure Python (no models, no database): the services feed it the ticket's creation time, its state
 transitions in order, its first response and the policy's rules, and store what it returns. The rules:
 
-* **First response** runs from creation, never pauses, and stops at the first public reply by
-  provider staff. It is due ``first_response_minutes`` of business time after creation.
+* **First response** runs from creation and stops at the first public reply by provider staff. It is
+  due when ``first_response_minutes`` of business time have run. It never pauses, unless the policy
+  says ``pause_first_response``: then it runs only while the resolution clock runs (paused in the
+  pause states, and while resolved or closed), and has no due date while paused, like resolution.
 * **Resolution** runs from creation while the ticket is open and not in one of the policy's pause
   states, is paused in those states, and stops when the ticket is resolved or closed. A reopening
   (resolved/closed → open) resumes with the business time already used, or starts a new cycle from
   zero when the policy says ``reset_on_reopen``. It is due when ``resolution_minutes`` of business
-  time have run in the current cycle; while paused or stopped there is no due date.
+  time have run in the current cycle; while paused or stopped there is no due date to meet, but a
+  due already passed stays known (``resolution_missed_due``) with how late the ticket is: the
+  remaining time is negative once the target is exceeded.
 * A **warning** falls when ``warning_percent`` of a target has run (1 to 99; any other value means
   no warning). A **breach** falls at the due instant when the clock is still running then (no first
   response yet, ticket not yet resolved). Leaving a state exactly at the due instant is on time.
@@ -64,6 +68,7 @@ class ClockRules:
     warning_percent: int = 75
     pause_states: frozenset[str] = frozenset()
     reset_on_reopen: bool = False
+    pause_first_response: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -87,12 +92,16 @@ class Breach:
 class ClockState:
     """The clock's reading of one ticket: what the services store and what the ticket page shows."""
 
-    first_response_due: dt.datetime | None
+    first_response_due: dt.datetime | None  # None while paused (with pause_first_response)
     first_response_warning_at: dt.datetime | None
+    first_response_elapsed: dt.timedelta | None  # business time run until the response (or now)
+    first_response_remaining: dt.timedelta | None  # target - elapsed: negative when late
     resolution_due: dt.datetime | None  # None while paused or stopped
+    resolution_missed_due: dt.datetime | None  # the cycle's due once passed, running or not
     resolution_warning_at: dt.datetime | None  # in the current cycle; None if not yet known
     resolution_started_at: dt.datetime  # start of the current cycle (creation, or a reset reopen)
-    resolution_remaining: dt.timedelta | None  # business time left in the cycle at ``now``
+    resolution_elapsed: dt.timedelta | None  # business time run in the cycle by ``now``
+    resolution_remaining: dt.timedelta | None  # target - elapsed at ``now``: negative when late
     paused_since: dt.datetime | None
     timeline: tuple[Segment, ...]
     breaches: tuple[Breach, ...]  # those that happened by ``now``, oldest first
@@ -116,21 +125,24 @@ def clock_compute(
     """Read the SLA clock of a ticket at ``now`` from its history (see the module's rules)."""
     created_at, now = created_at.astimezone(dt.UTC), now.astimezone(dt.UTC)
     periods = _periods(created_at, initial_state, transitions, rules)
-    first_due, first_warning, first_breach = _first_response(
-        created_at, first_responded_at, rules, calendar, now
-    )
+    first = _FirstResponse.over(periods, first_responded_at, rules, calendar, now)
     resolution = _Resolution.over(periods, rules, calendar, now)
     timeline = _merged(periods)
     current = timeline[-1]
     running = current.kind is SegmentKind.RUNNING
-    breaches = [first_breach] if first_breach else []
+    breaches = [first.breach] if first.breach else []
     breaches += [Breach(target=Target.RESOLUTION, at=at) for at in resolution.breaches if at <= now]
+    due = resolution.cycle.due_at
     return ClockState(
-        first_response_due=first_due,
-        first_response_warning_at=first_warning,
-        resolution_due=resolution.cycle.due_at if running else None,
+        first_response_due=first.due,
+        first_response_warning_at=first.warning_at,
+        first_response_elapsed=first.elapsed,
+        first_response_remaining=first.remaining,
+        resolution_due=due if running else None,
+        resolution_missed_due=due if due is not None and due <= now else None,
         resolution_warning_at=resolution.cycle.warning_at,
         resolution_started_at=resolution.cycle.started_at,
+        resolution_elapsed=resolution.cycle.elapsed if rules.resolution_minutes is not None else None,
         resolution_remaining=resolution.remaining,
         paused_since=current.start if current.kind is SegmentKind.PAUSED else None,
         timeline=timeline,
@@ -202,23 +214,52 @@ def _merged(periods: list[_Period]) -> tuple[Segment, ...]:
     return tuple(segments)
 
 
-def _first_response(
-    created_at: dt.datetime,
-    responded_at: dt.datetime | None,
-    rules: ClockRules,
-    calendar: WorkingCalendar,
-    now: dt.datetime,
-) -> tuple[dt.datetime | None, dt.datetime | None, Breach | None]:
-    """The first-response due instant, its warning instant, and its breach if it happened."""
-    if rules.first_response_minutes is None:
-        return None, None, None
-    due = add_business_time(
-        calendar=calendar, start=created_at, duration=target_duration(rules.first_response_minutes)
-    )
-    share = warning_share(minutes=rules.first_response_minutes, warning_percent=rules.warning_percent)
-    warning = add_business_time(calendar=calendar, start=created_at, duration=share) if share else None
-    missed = due <= now if responded_at is None else responded_at > due
-    return due, warning, Breach(target=Target.FIRST_RESPONSE, at=due) if missed else None
+@dataclass
+class _FirstResponse:
+    """The first-response clock: its due and warning instants, its breach, the time it ran."""
+
+    due: dt.datetime | None = None
+    warning_at: dt.datetime | None = None
+    breach: Breach | None = None
+    elapsed: dt.timedelta | None = None
+    remaining: dt.timedelta | None = None
+
+    @classmethod
+    def over(
+        cls,
+        periods: list[_Period],
+        responded_at: dt.datetime | None,
+        rules: ClockRules,
+        calendar: WorkingCalendar,
+        now: dt.datetime,
+    ) -> _FirstResponse:
+        clock = cls()
+        if rules.first_response_minutes is None:
+            return clock
+        if not rules.pause_first_response:  # one stretch from creation: it never pauses
+            periods = [_Period(SegmentKind.RUNNING, periods[0].start, None)]
+        target = target_duration(rules.first_response_minutes)
+        share = warning_share(minutes=rules.first_response_minutes, warning_percent=rules.warning_percent)
+        stop = responded_at.astimezone(dt.UTC) if responded_at is not None else now
+        ran = elapsed = ZERO  # ran: through every running period (for the due); elapsed: until stop
+        for period in periods:
+            if period.kind is not SegmentKind.RUNNING:
+                continue
+            if share is not None and clock.warning_at is None:
+                clock.warning_at = _reached(period, share - ran, calendar)
+            if clock.due is None:
+                clock.due = _reached(period, target - ran, calendar)
+            end = period.end if period.end is not None else max(period.start, now)
+            ran += business_time_between(calendar=calendar, start=period.start, end=end)
+            if min(end, stop) > period.start:
+                elapsed += business_time_between(calendar=calendar, start=period.start, end=min(end, stop))
+        clock.elapsed, clock.remaining = elapsed, target - elapsed
+        if clock.due is not None and (clock.due <= now if responded_at is None else stop > clock.due):
+            clock.breach = Breach(target=Target.FIRST_RESPONSE, at=clock.due)
+        running = periods[-1].kind is SegmentKind.RUNNING or responded_at is not None
+        if not running and clock.due is not None and clock.due > now:
+            clock.due = None  # paused before it was due: no due date until it runs again
+        return clock
 
 
 @dataclass
@@ -258,7 +299,7 @@ class _Resolution:
                 clock._run(period, target, share, calendar, now)
             previous = period.kind
         clock._close_cycle()
-        clock.remaining = max(target - clock.cycle.elapsed, ZERO)
+        clock.remaining = target - clock.cycle.elapsed
         return clock
 
     def _run(

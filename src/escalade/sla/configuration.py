@@ -7,7 +7,7 @@ Services used by the API (and any future configuration page), built on
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import time
+from datetime import date, time
 from typing import Any
 
 from django.db import transaction
@@ -17,13 +17,22 @@ from escalade.core.actors import Actor
 from escalade.core.errors import ValidationFailed
 from escalade.core.services import ChildRows, JSONValue, configuration_save
 from escalade.sla.businesstime import WorkingCalendar
-from escalade.sla.models import BusinessCalendar, SlaPolicy, SlaTarget, WorkingInterval
+from escalade.sla.models import (
+    BusinessCalendar,
+    ClosureDay,
+    SlaPolicy,
+    SlaTarget,
+    WorkingInterval,
+    target_max_minutes,
+    target_too_long_message,
+)
 from escalade.sla.tasks import sla_recompute_on_commit
 from escalade.tickets.models import OPEN_STATE_VALUES
 
 CALENDAR_FIELDS = ("name", "time_zone", "holiday_country", "holiday_subdivision", "is_always_open")
 POLICY_FIELDS = (
-    "name", "calendar", "warning_percent", "pause_states", "reset_on_reopen", "escalate_on_breach",
+    "name", "calendar", "warning_percent", "pause_states", "reset_on_reopen", "pause_first_response",
+    "escalate_on_breach",
     "raise_priority_on_breach", "notify_supervisor_on_breach", "is_default",
 )  # fmt: skip
 
@@ -57,12 +66,32 @@ def calendar_intervals(
     return ChildRows(name="intervals", read=read, replace=replace)
 
 
+def calendar_closures(closures: Sequence[tuple[date, str]]) -> ChildRows:
+    """A calendar's closure days besides public holidays (one per date)."""
+    days = [day for day, _reason in closures]
+    if len(set(days)) != len(days):
+        raise ValidationFailed(_("One closure per day."), field="closures")
+
+    def read(calendar: BusinessCalendar) -> JSONValue:
+        return [[closure.date.isoformat(), closure.reason] for closure in calendar.closures.all()]
+
+    def replace(calendar: BusinessCalendar) -> None:
+        calendar.closures.all().delete()
+        ClosureDay.objects.bulk_create(
+            ClosureDay(calendar=calendar, date=day, reason=reason) for day, reason in sorted(closures)
+        )
+
+    return ChildRows(name="closures", read=read, replace=replace)
+
+
 def policy_targets(targets: Sequence[tuple[int, int, int]]) -> ChildRows:
     """A policy's per-priority targets (one per priority)."""
     priorities = [priority for priority, _first, _resolution in targets]
     if len(set(priorities)) != len(priorities):
         raise ValidationFailed(_("One target per priority."), field="targets")
     for priority, first_response, resolution in targets:
+        if not 0 < first_response <= target_max_minutes() or not 0 < resolution <= target_max_minutes():
+            raise ValidationFailed(target_too_long_message(), field="targets")
         if resolution < first_response:
             raise ValidationFailed(
                 _("The resolution target of P%(priority)d is shorter than its first response target.")
@@ -101,20 +130,26 @@ def check_pause_states(states: Sequence[str] | None) -> None:
 def business_calendar_save(
     *, actor: Actor, calendar: BusinessCalendar, values: dict[str, Any]
 ) -> BusinessCalendar:
-    """Create or change a calendar (``values`` may hold ``intervals``: weekday/start/end dicts, replaced
-    as a whole); a change that moves due dates recomputes the open tickets after the commit."""
+    """Create or change a calendar (``values`` may hold ``intervals``: weekday/start/end dicts, and
+    ``closures``: date/reason dicts, each replaced as a whole); a change that moves due dates
+    recomputes the open tickets after the commit."""
     intervals = values.pop("intervals", None)
-    rows = None
+    closures = values.pop("closures", None)
+    rows = []
     if intervals is not None:
         spans = [(item["weekday"], item["start"], item["end"]) for item in intervals]
-        rows = calendar_intervals(
-            spans,
-            time_zone=values.get("time_zone") or calendar.time_zone,
-            is_always_open=values.get("is_always_open", calendar.is_always_open),
+        rows.append(
+            calendar_intervals(
+                spans,
+                time_zone=values.get("time_zone") or calendar.time_zone,
+                is_always_open=values.get("is_always_open", calendar.is_always_open),
+            )
         )
+    if closures is not None:
+        rows.append(calendar_closures([(item["date"], item.get("reason", "")) for item in closures]))
     changing = not calendar._state.adding
     configuration_save(actor=actor, instance=calendar, fields=CALENDAR_FIELDS, values=values, rows=rows)
-    if changing and (set(values) - {"name"} or rows is not None):
+    if changing and (set(values) - {"name"} or rows):
         sla_recompute_on_commit(calendar_id=calendar.pk)  # the open tickets' due dates move
     return calendar
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date, time
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -119,6 +121,13 @@ class SlaPolicy(models.Model):
         _("restart the resolution clock on reopen"), default=False,
         help_text=_("Otherwise the clock resumes where it stopped."),
     )  # fmt: skip
+    pause_first_response = models.BooleanField(
+        _("pause the first-response clock too"), default=False,
+        help_text=_(
+            "For contracts that count the first response only while the requester can be reached: it "
+            "then pauses in the states above, like the resolution clock."
+        ),
+    )  # fmt: skip
     escalate_on_breach = models.BooleanField(_("escalate to the next level on breach"), default=True)
     raise_priority_on_breach = models.BooleanField(_("raise the priority on breach"), default=False)
     notify_supervisor_on_breach = models.BooleanField(_("notify the supervisors on breach"), default=True)
@@ -142,6 +151,19 @@ class SlaPolicy(models.Model):
         return self.name
 
 
+def target_max_minutes() -> int:
+    """The longest target (ESCALADE_SLA_TARGET_MAX_DAYS), in minutes: due dates stay far inside the
+    range of dates the clock computes with, whatever the calendar."""
+    return int(settings.ESCALADE_SLA_TARGET_MAX_DAYS) * 24 * 60
+
+
+def target_too_long_message() -> str:
+    return _("A target is at most %(minutes)d minutes (%(days)d days).") % {
+        "minutes": target_max_minutes(),
+        "days": settings.ESCALADE_SLA_TARGET_MAX_DAYS,
+    }
+
+
 class SlaTarget(models.Model):
     """First-response and resolution targets of one priority, in business minutes."""
 
@@ -163,3 +185,12 @@ class SlaTarget(models.Model):
 
     def __str__(self) -> str:
         return f"{self.policy} P{self.priority}"
+
+    def clean(self) -> None:
+        too_long = {
+            name: target_too_long_message()
+            for name in ("first_response_minutes", "resolution_minutes")
+            if (getattr(self, name) or 0) > target_max_minutes()
+        }
+        if too_long:
+            raise ValidationError(too_long)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -23,8 +24,10 @@ from escalade.sla.clock import (
     target_duration,
     warning_share,
 )
-from escalade.sla.models import BusinessCalendar, SlaPolicy, SlaTarget
+from escalade.sla.models import BusinessCalendar, SlaPolicy, SlaTarget, target_max_minutes
 from escalade.tickets.models import Ticket
+
+logger = logging.getLogger(__name__)
 
 # A ticket without an SLA policy has no targets, so its calendar never matters; any will do.
 NO_CALENDAR = WorkingCalendar.always_open(time_zone="UTC")
@@ -119,12 +122,29 @@ def _history(rows: Iterable[tuple[str, object, dt.datetime]], *, current_state: 
 def clock_rules(*, policy: SlaPolicy | None, target: SlaTarget | None) -> ClockRules:
     """A policy's rules for one priority (``target``); no policy or no target: no promise."""
     return ClockRules(
-        first_response_minutes=target.first_response_minutes if target else None,
-        resolution_minutes=target.resolution_minutes if target else None,
+        first_response_minutes=_bounded(target, "first_response_minutes"),
+        resolution_minutes=_bounded(target, "resolution_minutes"),
         warning_percent=policy.warning_percent if policy else 0,
         pause_states=frozenset(policy.pause_states) if policy else frozenset(),
         reset_on_reopen=policy.reset_on_reopen if policy else False,
+        pause_first_response=policy.pause_first_response if policy else False,
     )
+
+
+def _bounded(target: SlaTarget | None, name: str) -> int | None:
+    """A target's minutes, or no promise when they exceed the limit (a row saved before targets were
+    bounded, or by hand): computing such a due date would walk thousands of years of calendar, so
+    that one policy is logged, not every sweep and ticket change of the desk stopped."""
+    if target is None:
+        return None
+    minutes: int = getattr(target, name)
+    if minutes <= target_max_minutes():
+        return minutes
+    logger.error(
+        "SLA policy %s, P%s: %s of %s minutes exceeds the limit of %s; no due date until it is fixed",
+        target.policy_id, target.priority, name, minutes, target_max_minutes(),
+    )  # fmt: skip
+    return None
 
 
 def sla_clock(
@@ -194,9 +214,22 @@ def sla_warning_thresholds(*, now: dt.datetime) -> dict[Target, dict[tuple[int, 
             (Target.FIRST_RESPONSE, target.first_response_minutes),
             (Target.RESOLUTION, target.resolution_minutes),
         ):
+            if minutes > target_max_minutes():
+                logger.error("SLA policy %s, P%s: %s target out of range", policy.pk, target.priority, kind)
+                continue
             share = warning_share(minutes=minutes, warning_percent=policy.warning_percent)
-            if share is not None:
-                left = target_duration(minutes) - share
-                threshold = add_business_time(calendar=calendar, start=now, duration=left)
-                thresholds[kind][policy.pk, target.priority] = threshold
+            if share is None:
+                continue
+            try:
+                threshold = add_business_time(
+                    calendar=calendar, start=now, duration=target_duration(minutes) - share
+                )
+            except (ValueError, OverflowError):
+                # A target saved before targets were bounded, beyond the dates Python holds: its
+                # tickets have no due dates (see sla.services._read_clock); the others are swept.
+                logger.exception(
+                    "SLA policy %s, P%s: %s target out of range", policy.pk, target.priority, kind
+                )
+                continue
+            thresholds[kind][policy.pk, target.priority] = threshold
     return thresholds

@@ -183,10 +183,15 @@ def _read_clock(
 ) -> ClockState | None:
     try:
         return sla_clock(ticket=ticket, history=history, policy=policy, target=target, now=now)
-    except ValueError:
-        # A calendar without working time: refusing every ticket change would stop the desk, so
+    except (ValueError, OverflowError):
+        # A calendar without working time, or a target beyond the dates Python can hold (a policy
+        # saved before targets were bounded): refusing every ticket change would stop the desk, so
         # the ticket gets no due dates and the misconfiguration is logged loudly instead.
-        logger.exception("SLA clock of ticket %s cannot run: check the policy's calendar", ticket.pk)
+        logger.exception(
+            "SLA clock of ticket %s cannot run: check policy %s and its calendar",
+            ticket.pk,
+            ticket.sla_policy_id,
+        )
         return None
 
 
@@ -225,6 +230,7 @@ class SweepReport:
     escalations: int = 0
     priority_raises: int = 0
     failed_actions: int = 0  # escalations or priority raises refused (e.g. no higher level)
+    failures: int = 0  # tickets whose flagging failed (logged with their id; retried next sweep)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -292,21 +298,36 @@ def _any(conditions: list[Q]) -> Q:
 
 def _sweep(check: _Check, now: dt.datetime, report: SweepReport) -> None:
     for ticket_id in _candidates(check):
-        with transaction.atomic():
-            if not _flag(check, ticket_id, now):
-                continue  # another sweeper got there first, or the ticket changed meanwhile
-            ticket = Ticket.objects.select_related("sla_policy", "team", "assignee").get(pk=ticket_id)
-            from escalade.tickets.services._common import record  # noqa: PLC0415 - tickets build on sla
+        try:
+            flagged = _flag_and_act(check, ticket_id, now, report)
+        except Exception:
+            # One ticket's failure (a subscriber, a bad policy) must not stop the sweep for every
+            # other client: its transaction rolled back, so the next sweep tries it again.
+            logger.exception("SLA sweep: %s of ticket %s failed; the sweep goes on", check.flag, ticket_id)
+            report.failures += 1
+            continue
+        if flagged:
+            setattr(report, check.counter, getattr(report, check.counter) + 1)
 
-            record(
-                actor=SWEEPER,
-                ticket=ticket,
-                action=f"ticket.sla_{'breached' if check.is_breach else 'warning'}",
-                changes={check.flag: {"from": None, "to": now.isoformat()}},
-                data={"target": check.target.value},
-            )
-            _act(check, ticket, report)
-        setattr(report, check.counter, getattr(report, check.counter) + 1)
+
+def _flag_and_act(check: _Check, ticket_id: int, now: dt.datetime, report: SweepReport) -> bool:
+    """Flag one ticket, record the event and apply the policy, in one transaction; False when another
+    sweeper got there first or the ticket changed meanwhile."""
+    with transaction.atomic():
+        if not _flag(check, ticket_id, now):
+            return False
+        ticket = Ticket.objects.select_related("sla_policy", "team", "assignee").get(pk=ticket_id)
+        from escalade.tickets.services._common import record  # noqa: PLC0415 - tickets build on sla
+
+        record(
+            actor=SWEEPER,
+            ticket=ticket,
+            action=f"ticket.sla_{'breached' if check.is_breach else 'warning'}",
+            changes={check.flag: {"from": None, "to": now.isoformat()}},
+            data={"target": check.target.value},
+        )
+        _act(check, ticket, report)
+    return True
 
 
 def _candidates(check: _Check) -> Iterator[int]:

@@ -16,6 +16,7 @@ from escalade.accounts.models import User
 from escalade.accounts.selectors import teams_of
 from escalade.core.errors import DomainError
 from escalade.core.forms import form_error
+from escalade.core.text import row_id
 from escalade.workspace import selectors, services
 from escalade.workspace.forms import MacroForm, PhoneCallForm
 from escalade.workspace.views import actor_of, staff_only
@@ -35,8 +36,8 @@ def call_search(request: HttpRequest) -> HttpResponse:
 
 
 def _caller(user: User, value: Any) -> User | None:
-    text = str(value or "")
-    return authz.people_visible_to(user).filter(pk=int(text)).first() if text.isdigit() else None
+    pk = row_id(str(value or ""))
+    return authz.people_visible_to(user).filter(pk=pk).first() if pk is not None else None
 
 
 @staff_only

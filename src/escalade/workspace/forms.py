@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from escalade.accounts.models import Language, Team, User
@@ -68,6 +69,7 @@ class QueueFilterForm(forms.Form):
 
 class ReplyForm(forms.Form):
     body = forms.CharField(
+        max_length=settings.ESCALADE_TEXT_MAX_CHARS,
         label=_("Message (Markdown)"),
         widget=forms.Textarea(attrs={"rows": 5, "id": "reply-body"}),  # the KB's "insert into reply" target
     )
@@ -88,7 +90,11 @@ class AssignForm(forms.Form):
 
 
 class EscalateForm(forms.Form):
-    reason = forms.CharField(label=_("Reason for escalating"), widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        max_length=settings.ESCALADE_TEXT_MAX_CHARS,
+        label=_("Reason for escalating"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
 
 class PendingForm(forms.Form):
@@ -107,7 +113,11 @@ class StateForm(forms.Form):
 
 class ResolveForm(forms.Form):
     resolution_code = forms.ChoiceField(label=_("Resolution code"), choices=_choices(ResolutionCode.choices))
-    solution = forms.CharField(label=_("Solution"), widget=forms.Textarea(attrs={"rows": 3}))
+    solution = forms.CharField(
+        max_length=settings.ESCALADE_TEXT_MAX_CHARS,
+        label=_("Solution"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
 
 
 class MergeForm(forms.Form):
@@ -139,7 +149,7 @@ class MacroApplyForm(forms.Form):
 class MacroForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=80)
     language = forms.ChoiceField(label=_("Language"), choices=Language.choices)
-    body = forms.CharField(
+    body = forms.CharField(max_length=settings.ESCALADE_TEXT_MAX_CHARS,
         label=_("Text"),
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=_("Placeholders: {{requester_name}} {{requester_first_name}} {{reference}} {{title}} "
@@ -187,7 +197,10 @@ class PhoneCallForm(forms.Form):
     ticket = forms.ChoiceField(label=_("About"), required=False)
     title = forms.CharField(label=_("Title"), max_length=200, required=False)
     description = forms.CharField(
-        label=_("Summary of the call"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        max_length=settings.ESCALADE_TEXT_MAX_CHARS,
+        label=_("Summary of the call"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     category = forms.ModelChoiceField(label=_("Category"), queryset=Category.objects.none(), required=False)
     impact = forms.TypedChoiceField(label=_("Impact"), choices=Impact.choices, coerce=int, initial=Impact.LOW)

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from escalade import authz
 from escalade.accounts.models import Role, Team, User
 from escalade.contracts.models import Contract
+from escalade.core.text import row_id
 from escalade.sla.clock import ClockState
 from escalade.sla.selectors import sla_timeline
 from escalade.tickets.choices import OPEN_STATES, PENDING_STATES
@@ -87,18 +88,19 @@ class TicketFilters:
         return {name: value for name, value in asdict(self).items() if value}
 
     def condition(self) -> Q:
-        """The filters as one condition; ids that are not numbers are ignored."""
+        """The filters as one condition; ids that are not numbers (or beyond 64 bits) are ignored."""
         condition = Q()
         numeric = {"organisation": "organisation_id", "category": "category_id", "priority": "priority",
                    "level": "support_level"}  # fmt: skip
         for name, lookup in numeric.items():
-            value = getattr(self, name)
-            if value.isdigit():
-                condition &= Q(**{lookup: int(value)})
+            value = row_id(getattr(self, name))
+            if value is not None:
+                condition &= Q(**{lookup: value})
+        assignee = row_id(self.assignee)
         if self.assignee == "none":
             condition &= Q(assignee__isnull=True)
-        elif self.assignee.isdigit():
-            condition &= Q(assignee_id=int(self.assignee))
+        elif assignee is not None:
+            condition &= Q(assignee_id=assignee)
         if self.state:
             condition &= Q(state=self.state)
         if self.channel:
@@ -130,9 +132,9 @@ def queue_counters(*, user: User) -> dict[str, str]:
 
 def _cursor_condition(cursor: str) -> Q | None:
     due_text, _sep, id_text = cursor.partition("~")
-    if not id_text.isdigit():
+    last_id = row_id(id_text)
+    if last_id is None:
         return None
-    last_id = int(id_text)
     if due_text == "none":
         return Q(resolution_due__isnull=True, id__gt=last_id)
     due = parse_datetime(due_text)

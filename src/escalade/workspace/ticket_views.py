@@ -20,7 +20,7 @@ from escalade.accounts.models import User
 from escalade.core.actors import Actor
 from escalade.core.errors import DomainError, PermissionDeniedError, ValidationFailed
 from escalade.core.forms import form_error
-from escalade.core.http import HtmxHttpRequest
+from escalade.core.http import HtmxHttpRequest, file_download
 from escalade.tickets import services as tickets
 from escalade.tickets.models import Ticket
 from escalade.tickets.selectors import attachments_visible
@@ -267,4 +267,4 @@ def attachment(request: HttpRequest, reference: str, pk: int) -> FileResponse:
     user = _user(request)
     found = _visible(user, reference)
     item = get_object_or_404(attachments_visible(ticket=found, viewer=user), pk=pk)
-    return FileResponse(item.file.open("rb"), as_attachment=True, filename=item.filename)
+    return file_download(item.file, filename=item.filename, content_type=item.content_type)

@@ -19,6 +19,7 @@ from escalade.core.actors import Actor
 from escalade.core.errors import DomainError
 from escalade.core.forms import form_error
 from escalade.core.http import HtmxHttpRequest, client_ip
+from escalade.core.text import row_id
 from escalade.workspace import selectors, services
 from escalade.workspace.forms import BulkForm, QueueFilterForm, SavedViewForm
 
@@ -42,8 +43,9 @@ def queue(request: HtmxHttpRequest) -> HttpResponse:
     assert isinstance(user, User)
     query = request.GET
     saved = None
-    if query.get("view", "").isdigit():
-        saved = get_object_or_404(selectors.saved_views_for(user=user), pk=int(query["view"]))
+    view = row_id(query.get("view", ""))
+    if view is not None:
+        saved = get_object_or_404(selectors.saved_views_for(user=user), pk=view)
         query = saved.filters | {"queue": saved.queue}
     key = query.get("queue", "mine")
     key = key if key in selectors.QUEUES else "mine"

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from ninja import Field, Schema
 
 from escalade.accounts.models import SupportLevel, Team
+from escalade.api.schemas.common import Id, Input, LongText, unchanged
 from escalade.contracts.models import Contract
 from escalade.tickets.choices import Kind
 from escalade.tickets.models import Category
@@ -22,21 +23,21 @@ class OrganisationOut(Schema):
     created_at: datetime
 
 
-class OrganisationCreateIn(Schema):
+class OrganisationCreateIn(Input):
     """A client organisation (the provider organisation exists already)."""
 
     name: str = Field(..., max_length=200)
     slug: str = Field("", max_length=60, description="Default: made from the name.")
     phone: str = Field("", max_length=40)
-    notes: str = ""
+    notes: LongText = ""
 
 
-class OrganisationUpdateIn(Schema):
-    name: str | None = Field(None, max_length=200)
-    slug: str | None = Field(None, max_length=60)
-    is_active: bool | None = None
-    phone: str | None = Field(None, max_length=40)
-    notes: str | None = None
+class OrganisationUpdateIn(Input):
+    name: str = unchanged(max_length=200)
+    slug: str = unchanged(max_length=60)
+    is_active: bool = unchanged()
+    phone: str = unchanged(max_length=40)
+    notes: LongText = unchanged()
 
 
 class ContractOut(Schema):
@@ -72,24 +73,24 @@ class CategoryOut(Schema):
         return [organisation.pk for organisation in obj.organisations.all()]
 
 
-class CategoryCreateIn(Schema):
+class CategoryCreateIn(Input):
     name_fr: str = Field(..., max_length=120)
     name_en: str = Field(..., max_length=120)
-    parent_id: int | None = None
+    parent_id: Id | None = None
     default_kind: Kind = Kind.INCIDENT
-    default_team_id: int | None = None
+    default_team_id: Id | None = None
     is_active: bool = True
-    organisation_ids: list[int] = Field(default_factory=list)
+    organisation_ids: list[Id] = Field(default_factory=list)
 
 
-class CategoryUpdateIn(Schema):
-    name_fr: str | None = Field(None, max_length=120)
-    name_en: str | None = Field(None, max_length=120)
-    parent_id: int | None = None
-    default_kind: Kind | None = None
-    default_team_id: int | None = None
-    is_active: bool | None = None
-    organisation_ids: list[int] | None = None
+class CategoryUpdateIn(Input):
+    name_fr: str = unchanged(max_length=120)
+    name_en: str = unchanged(max_length=120)
+    parent_id: Id | None = None
+    default_kind: Kind = unchanged()
+    default_team_id: Id | None = None
+    is_active: bool = unchanged()
+    organisation_ids: list[Id] = unchanged()
 
 
 class TeamOut(Schema):
@@ -106,17 +107,17 @@ class TeamOut(Schema):
         return [organisation.pk for organisation in obj.organisations.all()]
 
 
-class TeamCreateIn(Schema):
+class TeamCreateIn(Input):
     name: str = Field(..., max_length=120)
     support_level: SupportLevel = SupportLevel.L1
     email: str = ""
-    organisation_ids: list[int] = Field(default_factory=list)
+    organisation_ids: list[Id] = Field(default_factory=list)
 
 
-class TeamUpdateIn(Schema):
-    name: str | None = Field(None, max_length=120)
-    support_level: SupportLevel | None = None
-    email: str | None = None
-    is_auto_assign: bool | None = None
-    is_active: bool | None = None
-    organisation_ids: list[int] | None = None
+class TeamUpdateIn(Input):
+    name: str = unchanged(max_length=120)
+    support_level: SupportLevel = unchanged()
+    email: str = unchanged()
+    is_auto_assign: bool = unchanged()
+    is_active: bool = unchanged()
+    organisation_ids: list[Id] = unchanged()

@@ -8,7 +8,18 @@ from typing import Any, Literal
 from django.urls import reverse
 from ninja import Field, Schema
 
-from escalade.api.schemas.common import CategoryRef, OrganisationRef, PersonRef, TeamRef
+from escalade.api.schemas.common import (
+    TAGS_MAX,
+    CategoryRef,
+    Id,
+    Input,
+    LongText,
+    OrganisationRef,
+    PersonRef,
+    Tag,
+    TeamRef,
+    unchanged,
+)
 from escalade.tickets.choices import (
     Channel,
     FollowUpKind,
@@ -25,42 +36,42 @@ from escalade.tickets.models import Attachment, Ticket
 # ------------------------------------------------------------------------------------------ inputs
 
 
-class TicketCreateIn(Schema):
+class TicketCreateIn(Input):
     """A new ticket. Requesters log for themselves; provider staff may name the requester."""
 
-    title: str = Field(..., max_length=200)
-    description: str = ""
+    title: str = Field(..., min_length=1, max_length=200)
+    description: LongText = ""
     kind: Kind | None = None
-    category_id: int | None = None
+    category_id: Id | None = None
     channel: Channel = Channel.API
     impact: Impact = Impact.LOW
     urgency: Urgency = Urgency.MEDIUM
     priority: Priority | None = Field(None, description="Override the matrix; needs priority_reason.")
-    priority_reason: str = ""
-    site_id: int | None = None
-    requester_id: int | None = Field(None, description="Provider staff only; default: the caller.")
-    tags: list[str] = Field(default_factory=list)
+    priority_reason: LongText = ""
+    site_id: Id | None = None
+    requester_id: Id | None = Field(None, description="Provider staff only; default: the caller.")
+    tags: list[Tag] = Field(default_factory=list, max_length=TAGS_MAX)
     custom_fields: dict[str, Any] = Field(default_factory=dict)
 
 
 BATCH_LIMIT = 100  # items per POST /api/tickets/batch: one transaction stays short
 
 
-class TicketBatchIn(Schema):
+class TicketBatchIn(Input):
     """Several new tickets, logged in order in one transaction (all or none)."""
 
     items: list[TicketCreateIn] = Field(..., min_length=1, max_length=BATCH_LIMIT)
 
 
-class TicketListIn(Schema):
+class TicketListIn(Input):
     """Filters (combined with AND), sort and keyset page of the ticket list."""
 
     state: list[State] = Field(default_factory=list)
-    organisation: int | None = None
-    team: int | None = None
-    assignee: int | None = None
+    organisation: Id | None = None
+    team: Id | None = None
+    assignee: Id | None = None
     priority: list[Priority] = Field(default_factory=list)
-    category: int | None = None
+    category: Id | None = None
     channel: Channel | None = None
     is_out_of_contract: bool | None = None
     q: str | None = Field(None, max_length=200, description="Words in the title.")
@@ -69,7 +80,7 @@ class TicketListIn(Schema):
     limit: int = Field(25, ge=1, le=100)
 
 
-class TicketUpdateIn(Schema):
+class TicketUpdateIn(Input):
     """What the ticket is about, its qualification (impact, urgency), a priority set by hand (with a
     reason), its assignment. Provider staff only.
 
@@ -78,56 +89,56 @@ class TicketUpdateIn(Schema):
     ``assignee_id``, or ``assignee_id: null``, puts it in the team's queue.
     """
 
-    title: str | None = Field(None, max_length=200)
-    description: str | None = None
-    kind: Kind | None = None
-    category_id: int | None = None
-    custom_fields: dict[str, Any] | None = None
-    site_id: int | None = None
-    tags: list[str] | None = None
-    watcher_ids: list[int] | None = None
-    impact: Impact | None = None
-    urgency: Urgency | None = None
-    priority: Priority | None = None
-    priority_reason: str = ""
-    team_id: int | None = None
-    assignee_id: int | None = None
+    title: str = unchanged(min_length=1, max_length=200)
+    description: LongText = unchanged()
+    kind: Kind = unchanged()
+    category_id: Id | None = None
+    custom_fields: dict[str, Any] = unchanged()
+    site_id: Id | None = None
+    tags: list[Tag] = unchanged(max_length=TAGS_MAX)
+    watcher_ids: list[Id] = unchanged()
+    impact: Impact = unchanged()
+    urgency: Urgency = unchanged()
+    priority: Priority = unchanged()
+    priority_reason: LongText = ""
+    team_id: Id | None = None
+    assignee_id: Id | None = None
 
 
-class TicketTransitionIn(Schema):
+class TicketTransitionIn(Input):
     state: State
-    reason: str = ""
+    reason: LongText = ""
 
 
-class TicketResolveIn(Schema):
+class TicketResolveIn(Input):
     resolution_code: ResolutionCode
-    solution: str
+    solution: LongText
 
 
-class TicketReopenIn(Schema):
-    reason: str
+class TicketReopenIn(Input):
+    reason: LongText
 
 
-class TicketEscalateIn(Schema):
-    reason: str
-    team_id: int | None = Field(None, description="Default: the next level's team serving the client.")
+class TicketEscalateIn(Input):
+    reason: LongText
+    team_id: Id | None = Field(None, description="Default: the next level's team serving the client.")
 
 
-class TicketHandBackIn(Schema):
-    reason: str
+class TicketHandBackIn(Input):
+    reason: LongText
 
 
-class FollowUpCreateIn(Schema):
+class FollowUpCreateIn(Input):
     kind: FollowUpKind = FollowUpKind.REPLY
-    body: str
+    body: LongText
 
 
-class TicketLinkIn(Schema):
+class TicketLinkIn(Input):
     target_reference: str = Field(..., max_length=24)
     kind: LinkKind
 
 
-class TicketMergeIn(Schema):
+class TicketMergeIn(Input):
     into_reference: str = Field(..., max_length=24)
 
 
@@ -204,14 +215,25 @@ class ClockBreachOut(Schema):
 
 
 class SlaClockOut(Schema):
-    """The SLA clock's reading now and its timeline: when it ran, paused, stopped, and what was missed."""
+    """The SLA clock's reading now and its timeline: when it ran, paused, stopped, and what was missed.
 
-    state: str
+    Times are business time of the policy's calendar. A remaining time is the target minus the time
+    elapsed: negative once the target is exceeded (how late the ticket is). A due date already passed
+    stays shown while the clock is paused or stopped; ``resolution_overdue`` then says it was missed.
+    """
+
+    state: Literal["running", "paused", "stopped"]
+    started_at: datetime = Field(description="When the clocks started: the ticket's creation.")
     first_response_due: datetime | None
     first_response_warning_at: datetime | None
+    first_response_elapsed_seconds: float | None
+    first_response_remaining_seconds: float | None = Field(description="Negative: late by that much.")
+    resolution_started_at: datetime = Field(description="Start of the current cycle (creation or reset).")
     resolution_due: datetime | None
+    resolution_overdue: bool
     resolution_warning_at: datetime | None
-    resolution_remaining_seconds: float | None
+    resolution_elapsed_seconds: float | None
+    resolution_remaining_seconds: float | None = Field(description="Negative: late by that much.")
     paused_since: datetime | None
     timeline: list[ClockSegmentOut]
     breaches: list[ClockBreachOut]
@@ -280,7 +302,7 @@ class TicketOut(TicketSummaryOut):
     is_priority_overridden: bool
     sla: SlaStatusOut
     resolution_code: str
-    solution: str
+    solution: LongText
     resolved_at: datetime | None
     closed_at: datetime | None
     merged_into: str | None

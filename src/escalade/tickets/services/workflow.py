@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from typing import Any
 
@@ -25,6 +26,8 @@ from escalade.tickets.services.intake import least_loaded_agent, priority_for
 
 # Transitions with a dedicated service, because they need more than a target state.
 SPECIAL_TARGETS: dict[str, str] = {State.RESOLVED: "ticket_resolve", State.CLOSED: "ticket_close"}
+
+logger = logging.getLogger(__name__)
 
 
 def _finish(actor: Actor, ticket: Ticket, action: str, before: dict[str, Any], **data: Any) -> Ticket:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from typing import Any
 
 import markdown as markdown_lib
 import nh3
@@ -11,8 +12,32 @@ from django import template
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+from markdown.extensions import Extension
+from markdown.treeprocessors import Treeprocessor
 
 register = template.Library()
+
+# Requesters write these texts: an image would be fetched by every agent's browser that opens the
+# ticket (a tracking pixel: who read it, when, from where). Markdown images become links to click,
+# raw <img> tags are dropped, and the CSP's ``img-src 'self'`` blocks whatever else (ADR 0014).
+TAGS = nh3.ALLOWED_TAGS - {"img"}
+
+
+class _ImagesAsLinks(Treeprocessor):  # type: ignore[misc]  # markdown ships no types
+    """``![alt](url)`` → a link to ``url`` labelled "image: alt"."""
+
+    def run(self, root: Any) -> None:
+        for image in root.iter("img"):
+            source, alt = image.get("src", ""), image.get("alt", "")
+            image.tag = "a"
+            image.attrib.clear()
+            image.set("href", source)
+            image.text = _("image: %(name)s") % {"name": alt or source}
+
+
+class _ImagesAsLinksExtension(Extension):  # type: ignore[misc]
+    def extendMarkdown(self, md: markdown_lib.Markdown) -> None:  # noqa: N802 - Markdown's API
+        md.treeprocessors.register(_ImagesAsLinks(md), "images_as_links", 0)
 
 
 _converters = threading.local()
@@ -24,16 +49,17 @@ def _converter() -> markdown_lib.Markdown:
     per thread; reset before each text."""
     converter: markdown_lib.Markdown | None = getattr(_converters, "markdown", None)
     if converter is None:
-        converter = markdown_lib.Markdown(extensions=["fenced_code", "sane_lists", "nl2br"])
+        extensions = ["fenced_code", "sane_lists", "nl2br", _ImagesAsLinksExtension()]
+        converter = markdown_lib.Markdown(extensions=extensions)
         _converters.markdown = converter
     return converter
 
 
 @register.filter
 def markdown(text: str) -> SafeString:
-    """Markdown to HTML, then cleaned by nh3 (no scripts, no event handlers, safe links)."""
+    """Markdown to HTML, then cleaned by nh3 (no scripts, no event handlers, safe links, no images)."""
     html = _converter().reset().convert(text or "")
-    return mark_safe(nh3.clean(html))  # noqa: S308 - nh3 has just sanitised it
+    return mark_safe(nh3.clean(html, tags=TAGS))  # noqa: S308 - nh3 has just sanitised it
 
 
 @register.filter
@@ -42,13 +68,25 @@ def countdown(due: dt.datetime | None) -> str:
     if due is None:
         return ""
     seconds = int((due - timezone.now()).total_seconds())
-    hours, rest = divmod(abs(seconds), 3600)
-    minutes = rest // 60
-    days, hours = divmod(hours, 24)
-    amount = f"{days} d {hours} h" if days else f"{hours} h {minutes:02d} min" if hours else f"{minutes} min"
+    amount = _amount(seconds)
     if seconds < 0:
         return _("late by %(amount)s") % {"amount": amount}
     return _("%(amount)s left") % {"amount": amount}
+
+
+def _amount(seconds: int) -> str:
+    hours, rest = divmod(abs(seconds), 3600)
+    days, hours = divmod(hours, 24)
+    minutes = rest // 60
+    return f"{days} d {hours} h" if days else f"{hours} h {minutes:02d} min" if hours else f"{minutes} min"
+
+
+@register.filter
+def overdue_by(remaining: dt.timedelta | None) -> str:
+    """ "overdue by 1 h 00 min" for a negative remaining business time (a target exceeded), else ""."""
+    if remaining is None or remaining >= dt.timedelta(0):
+        return ""
+    return _("overdue by %(amount)s") % {"amount": _amount(int(-remaining.total_seconds()))}
 
 
 @register.filter
