@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -91,18 +92,22 @@ def rule_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
                 is_active=data["is_active"], stop_processing=data["stop_processing"],
             )  # fmt: skip
         except DomainError as error:
-            form_error(form, error)
-            if error.field and "." in error.field:
-                form.add_error(
-                    None,
-                    _("%(where)s: %(message)s") % {"where": _where(error.field), "message": error.message},
-                )
+            _refused(form, error)
         else:
             messages.success(request, _("Rule saved."))
             return redirect("automation:rule_edit", pk=saved.pk)
     conditions, actions = _rows(request, rule)
     context = {"form": form, "rule": rule, "conditions": conditions, "actions": actions, **_vocabulary()}
     return render(request, "automation/rule_edit.html", context)
+
+
+def _refused(form: forms.Form, error: DomainError) -> None:
+    """Show a service's refusal on the form: on its field, and on top for a row's part (``actions.1``)."""
+    form_error(form, error)
+    if error.field and "." in error.field:
+        form.add_error(
+            None, _("%(where)s: %(message)s") % {"where": _where(error.field), "message": error.message}
+        )
 
 
 def _where(field: str) -> str:
@@ -177,12 +182,7 @@ def time_rule_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
                 actor=_actor(request), time_rule=time_rule, actions=action_rows(request.POST), **data
             )
         except DomainError as error:
-            form_error(form, error)
-            if error.field and "." in error.field:
-                form.add_error(
-                    None,
-                    _("%(where)s: %(message)s") % {"where": _where(error.field), "message": error.message},
-                )
+            _refused(form, error)
         else:
             messages.success(request, _("Time automation saved."))
             return redirect("automation:time_rule_edit", pk=saved.pk)

@@ -68,6 +68,19 @@ def _organisation_id(obj: models.Model) -> int | None:
     return getattr(obj, "organisation_id", None)
 
 
+class ViewOnlyModelAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """A ModelAdmin that shows rows and changes none (records written by services or the system)."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 class AuditedModelAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     """A ModelAdmin whose saves and deletions are recorded as events (``<model>.created`` etc.)."""
 

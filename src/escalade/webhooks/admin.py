@@ -3,28 +3,14 @@ audit every change and keep the event path's cache current). Never deleted: disa
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
-from escalade.core.admin_site import AuditedModelAdmin
+from escalade.core.admin_site import ViewOnlyModelAdmin
 from escalade.webhooks.models import WebhookDelivery, WebhookSubscription
 
 
-class _ReadOnly(AuditedModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
 @admin.register(WebhookSubscription)
-class WebhookSubscriptionAdmin(_ReadOnly):
+class WebhookSubscriptionAdmin(ViewOnlyModelAdmin):
     list_display = ("name", "url", "organisation", "is_active", "consecutive_failures", "disabled_at")
     list_filter = ("is_active",)
     list_select_related = ("organisation",)
@@ -32,7 +18,7 @@ class WebhookSubscriptionAdmin(_ReadOnly):
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(_ReadOnly):
+class WebhookDeliveryAdmin(ViewOnlyModelAdmin):
     list_display = (
         "message_id",
         "event_type",
