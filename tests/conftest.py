@@ -78,9 +78,14 @@ def sla_defaults(request):
     """Make sure the seeded office-hours calendar, default SLA policy and auto-close time automation
     exist (DB tests only).
 
-    Migrations seed them, but a transactional test's flush empties every table afterwards."""
-    if "django_db" in {mark.name for mark in request.node.iter_markers()}:
-        request.getfixturevalue("_django_db_helper")  # the marker's database set-up comes first
+    Migrations seed them, but a transactional test's flush empties every table afterwards, and with
+    ``--reuse-db`` the emptied tables outlive the session. A test reaches the database through the
+    ``django_db`` marker or through a fixture (``db``, ``transactional_db``, e.g. via ``world``), which
+    carries no marker: both are recognised, or a test using ``world`` would run without the office
+    hours (a ticket without an SLA policy counts business time as calendar time)."""
+    marked = request.node.get_closest_marker("django_db") is not None
+    if marked or "_django_db_helper" in request.fixturenames:
+        request.getfixturevalue("_django_db_helper")  # the database set-up comes first
         from django.apps import apps
 
         importlib.import_module("escalade.automation.migrations.0002_auto_close_seeded").seed(apps, None)
