@@ -35,13 +35,30 @@ class Trigger(models.TextChoices):
     SLA_BREACHED = "sla_breached", _("SLA breached")
 
 
-class Rule(models.Model):
-    """A trigger rule: when one of ``triggers`` happens to a ticket matching ``conditions``, run
-    ``actions`` in order. Rules run by ``position``; ``stop_processing`` skips the ones after it."""
+class Automation(models.Model):
+    """What rules and time automations share: a name, an on/off switch, a run order, and the last
+    error of an action (shown on the desk)."""
 
     name = models.CharField(_("name"), max_length=120)
     is_active = models.BooleanField(_("active"), default=True)
     position = models.PositiveIntegerField(_("position"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    last_error_at = models.DateTimeField(_("last error at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        abstract = True
+        ordering = ("position", "id")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Rule(Automation):
+    """A trigger rule: when one of ``triggers`` happens to a ticket matching ``conditions``, run
+    ``actions`` in order. Rules run by ``position``; ``stop_processing`` skips the ones after it."""
+
     triggers: models.JSONField[list[str]] = models.JSONField(_("triggers"), default=list)
     organisation = models.ForeignKey(
         Organisation, verbose_name=_("only for"), on_delete=models.CASCADE, null=True, blank=True,
@@ -50,18 +67,10 @@ class Rule(models.Model):
     conditions: models.JSONField[dict[str, object]] = models.JSONField(_("conditions"), default=dict)
     actions: models.JSONField[list[dict[str, object]]] = models.JSONField(_("actions"), default=list)
     stop_processing = models.BooleanField(_("stop the rules after this one"), default=False)
-    last_error = models.TextField(_("last error"), blank=True)
-    last_error_at = models.DateTimeField(_("last error at"), null=True, blank=True)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
-    class Meta:
+    class Meta(Automation.Meta):
         verbose_name = _("rule")
         verbose_name_plural = _("rules")
-        ordering = ("position", "id")
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class TimeUnit(models.TextChoices):
@@ -70,13 +79,10 @@ class TimeUnit(models.TextChoices):
     DAYS = "days", _("days")
 
 
-class TimeRule(models.Model):
+class TimeRule(Automation):
     """A time automation: tickets in ``state`` for ``after`` ``unit`` (business time of their SLA
     calendar when ``is_business_time``) get ``actions``, once per stay in that state."""
 
-    name = models.CharField(_("name"), max_length=120)
-    is_active = models.BooleanField(_("active"), default=True)
-    position = models.PositiveIntegerField(_("position"), default=0)
     state = models.CharField(_("state"), max_length=24, choices=State.choices)
     after = models.PositiveIntegerField(_("after"))
     unit = models.CharField(_("unit"), max_length=8, choices=TimeUnit.choices, default=TimeUnit.HOURS)
@@ -91,18 +97,10 @@ class TimeRule(models.Model):
         related_name="+",
     )  # fmt: skip
     actions: models.JSONField[list[dict[str, object]]] = models.JSONField(_("actions"), default=list)
-    last_error = models.TextField(_("last error"), blank=True)
-    last_error_at = models.DateTimeField(_("last error at"), null=True, blank=True)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
-    class Meta:
+    class Meta(Automation.Meta):
         verbose_name = _("time automation")
         verbose_name_plural = _("time automations")
-        ordering = ("position", "id")
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class TimeRuleFiring(models.Model):
