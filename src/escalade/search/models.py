@@ -88,6 +88,9 @@ class SearchTerm(models.Model):
     """The vocabulary of public indexed text (folded words), for correcting typos in queries."""
 
     term = models.CharField(max_length=64, unique=True)
+    # The languages of the documents the word was read from, as bits (search.language: 1 French,
+    # 2 English, 4 no language); 0 for words stored before languages were recorded.
+    languages = models.PositiveSmallIntegerField(default=0)
 
     def __str__(self) -> str:
         return self.term

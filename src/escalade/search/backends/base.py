@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from escalade import authz
 from escalade.search.documents import Document, article_document, ticket_document, ticket_documents
+from escalade.search.language import QueryLanguage, bit, query_language
 from escalade.search.models import DocumentKind, SearchAudience, SearchDocument, SearchTerm
 from escalade.search.permissions import documents_visible_to, sees_private_text
 from escalade.search.ranking import rank
@@ -29,6 +30,7 @@ from escalade.search.text import ParsedQuery, parse_query, words
 CANDIDATES_PER_HIT = 5
 MIN_CANDIDATES = 50
 CORRECTABLE_LENGTH = 4
+NEARBY = 5  # close vocabulary words read for each unknown word, before the language choice
 
 
 @dataclass(frozen=True)
@@ -209,7 +211,7 @@ class SearchBackend(ABC):
         parsed = parse_query(query)
         if parsed.is_empty:
             return []
-        self.correct(parsed)
+        self.correct(parsed, language=language)
         narrowing = (filters or SearchFilters()).q()
         scopes: dict[str, Scope] = {}
         for kind in DocumentKind.values:
@@ -228,22 +230,36 @@ class SearchBackend(ABC):
         )
         return rank(parsed, candidates, private=private, limit=limit, language=language)
 
-    def correct(self, parsed: ParsedQuery) -> None:
-        """Add spelling corrections from the vocabulary to words that match nothing in it."""
+    def correct(self, parsed: ParsedQuery, *, language: str = "") -> None:
+        """Add spelling corrections from the vocabulary to words that match nothing in it, in the
+        query's language (see :mod:`escalade.search.language`); ``language`` is the reader's."""
+        unknown = []
         for term in parsed.terms:
             word = term.word
             if len(word) < CORRECTABLE_LENGTH or not word.isalpha() or " " in word:
                 continue
             shortest = min(term.stems, key=lambda stem: (len(stem), stem))  # not the set's (hash) order
-            if SearchTerm.objects.filter(term__startswith=shortest).exists():
-                continue
+            if not SearchTerm.objects.filter(term__startswith=shortest).exists():
+                unknown.append(term)
+        if not unknown:
+            return
+        unknown_words = {term.word for term in unknown}
+        written = [term.word for term in parsed.terms if term.word not in unknown_words]
+        known = dict(SearchTerm.objects.filter(term__in=written).values_list("term", "languages"))
+        spoken = query_language(parsed.text, known=known, reader=language)
+        for term in unknown:
             term.corrected = True
-            for correction in self.corrections(word):
+            for correction in self.corrections(term.word, language=spoken):
                 term.add(correction)
 
+    def corrections(self, word: str, *, language: QueryLanguage | None = None) -> list[str]:
+        """Vocabulary words close to ``word`` (best first), kept to ``language`` when given."""
+        return (language or QueryLanguage("", certain=False)).choose(self.nearby(word))
+
     @abstractmethod
-    def corrections(self, word: str) -> list[str]:
-        """Vocabulary words close to ``word`` (best first)."""
+    def nearby(self, word: str) -> list[tuple[str, int]]:
+        """Up to :data:`NEARBY` vocabulary words close to ``word``, closest first (equally close ones in
+        alphabetical order), each with its language bits."""
 
     @abstractmethod
     def candidates(
@@ -269,7 +285,7 @@ class PreparedDocuments:
 
     documents: Sequence[Document]
     rows: list[tuple[Any, ...]]
-    terms: set[str]
+    terms: dict[str, int]  # vocabulary word → language bits
 
 
 def prepare_documents(documents: Sequence[Document]) -> PreparedDocuments:
@@ -278,18 +294,51 @@ def prepare_documents(documents: Sequence[Document]) -> PreparedDocuments:
     return PreparedDocuments(
         documents=documents,
         rows=[_prepared(document, now, fields) for document in documents],
-        terms=set().union(*(vocabulary(document) for document in documents)),
+        terms=merge_vocabularies([vocabulary(document) for document in documents]),
     )
 
 
-def vocabulary(document: Document) -> set[str]:
-    """The words of the public text a document adds to the vocabulary (for typo corrections)."""
+def vocabulary(document: Document) -> dict[str, int]:
+    """The words of the public text a document adds to the vocabulary (for typo corrections), each
+    with the document's language bit."""
     found = words(f"{document.title} {document.keywords} {document.body}")
-    return {word for word in found if word.isalpha() and 3 <= len(word) <= 64}
+    language = bit(document.language)
+    return {word: language for word in found if word.isalpha() and 3 <= len(word) <= 64}
 
 
-def _add_vocabulary(terms: set[str]) -> None:
-    SearchTerm.objects.bulk_create([SearchTerm(term=term) for term in sorted(terms)], ignore_conflicts=True)
+def merge_vocabularies(vocabularies: Sequence[Mapping[str, int]]) -> dict[str, int]:
+    merged: dict[str, int] = {}
+    for terms in vocabularies:
+        for term, bits in terms.items():
+            merged[term] = merged.get(term, 0) | bits
+    return merged
+
+
+VOCABULARY_CHUNK = 500
+
+
+def _add_vocabulary(terms: Mapping[str, int]) -> None:
+    """Add new words and the languages known words gain; words already there as they are write nothing
+    (one read first, so a re-index locks no vocabulary row)."""
+    if not terms:
+        return
+    table = connection.ops.quote_name(SearchTerm._meta.db_table)
+    ordered = sorted(terms)
+    with connection.cursor() as cursor:
+        for start in range(0, len(ordered), VOCABULARY_CHUNK):
+            chunk = ordered[start : start + VOCABULARY_CHUNK]
+            stored = dict(SearchTerm.objects.filter(term__in=chunk).values_list("term", "languages"))
+            changes = [
+                (term, terms[term]) for term in chunk if term not in stored or terms[term] & ~stored[term]
+            ]
+            if not changes:
+                continue
+            values = ", ".join(["(%s, %s)"] * len(changes))
+            cursor.execute(
+                f"INSERT INTO {table} (term, languages) VALUES {values} ON CONFLICT (term) DO UPDATE "  # noqa: S608
+                f"SET languages = {table}.languages | EXCLUDED.languages",
+                [value for change in changes for value in change],
+            )
 
 
 def _sync_audience(document_id: int, audience: Sequence[int]) -> None:

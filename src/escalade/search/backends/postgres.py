@@ -12,6 +12,7 @@ from django.db import connection, transaction
 
 from escalade.search.backends.base import (
     CANDIDATES_PER_HIT,
+    NEARBY,
     Candidate,
     Scope,
     SearchBackend,
@@ -150,14 +151,15 @@ IDENTIFIER = "((identifiers || ' ' || private_identifiers) LIKE %s)"
 class PostgresBackend(SearchBackend):
     vendor = "postgresql"
 
-    def corrections(self, word: str) -> list[str]:
+    def nearby(self, word: str) -> list[tuple[str, int]]:
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT term FROM search_searchterm WHERE term %% %s AND similarity(term, %s) >= %s "
-                "ORDER BY similarity(term, %s) DESC, term LIMIT 2",
-                [word, word, SIMILARITY, word],
+                "SELECT term, languages FROM search_searchterm "
+                "WHERE term %% %s AND similarity(term, %s) >= %s "
+                "ORDER BY similarity(term, %s) DESC, term LIMIT %s",
+                [word, word, SIMILARITY, word, NEARBY],
             )
-            return [row[0] for row in cursor.fetchall()]
+            return [(term, languages) for term, languages in cursor.fetchall()]
 
     def candidates(
         self, parsed: ParsedQuery, *, scopes: Mapping[str, Scope], private: bool, limit: int

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.db import connection
 
-from escalade.search.backends.base import Candidate, Scope, SearchBackend
+from escalade.search.backends.base import NEARBY, Candidate, Scope, SearchBackend
 from escalade.search.models import SearchTerm
 from escalade.search.text import ParsedQuery
 
@@ -53,18 +53,18 @@ class SqliteBackend(SearchBackend):
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA optimize")
 
-    def corrections(self, word: str) -> list[str]:
+    def nearby(self, word: str) -> list[tuple[str, int]]:
         nearby = SearchTerm.objects.filter(
             term__startswith=word[0], term__regex=rf"^.{{{len(word) - 2},{len(word) + 2}}}$"
-        ).values_list("term", flat=True)
+        ).values_list("term", "languages")
         # difflib's similarity; equally close words in alphabetical order, as PostgreSQL's backend
         # orders them (get_close_matches would put them in reverse alphabetical order).
         scored = []
-        for term in nearby:
+        for term, languages in nearby:
             ratio = difflib.SequenceMatcher(None, word, term).ratio()
             if ratio >= CUTOFF:
-                scored.append((-ratio, term))
-        return [term for _ratio, term in sorted(scored)[:2]]
+                scored.append((-ratio, term, languages))
+        return [(term, languages) for _ratio, term, languages in sorted(scored)[:NEARBY]]
 
     def candidates(
         self, parsed: ParsedQuery, *, scopes: Mapping[str, Scope], private: bool, limit: int
