@@ -180,6 +180,7 @@ LANGUAGE_CODE = CONFIG.language
 LANGUAGES = [("fr", _("French")), ("en", _("English"))]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 USE_I18N = True
+FORMAT_MODULE_PATH = ["escalade.formats"]  # English dates day-first, 24-hour clock
 TIME_ZONE = CONFIG.time_zone
 USE_TZ = True
 

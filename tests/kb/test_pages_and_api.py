@@ -204,3 +204,23 @@ def test_the_editor_links_a_translation_related_articles_and_uploads_an_image(cl
     assert english.translation_group == french.translation_group
     assert list(english.related.all()) == [vpn]
     assert list(english.attachments.values_list("filename", "content_type")) == [("schema.png", "image/png")]
+
+
+def test_a_french_editor_keeps_the_review_date_when_saving(client, world):
+    """The date picker needs an ISO value: in French the locale's "01/03/2027" left it empty, and saving
+    the article wiped its review date."""
+    world.agent_a.language = "fr"
+    world.agent_a.save()
+    client.force_login(world.agent_a)
+    data = {"title": "Écran noir", "body": "Vérifiez le câble.", "language": "fr", "visibility": "everyone",
+            "review_by": "2027-03-01"}  # fmt: skip
+    client.post(reverse("kb:create"), data)
+    article = Article.objects.get()
+
+    page = client.get(reverse("kb:edit", args=[article.slug])).content.decode()
+    shown = page[page.index('name="review_by"') - 200 : page.index('name="review_by"') + 200]
+    assert 'value="2027-03-01"' in shown
+    client.post(reverse("kb:edit", args=[article.slug]), {**data, "body": "Vérifiez le câble HDMI."})
+
+    article.refresh_from_db()
+    assert str(article.review_by) == "2027-03-01"

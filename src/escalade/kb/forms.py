@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from escalade.core.forms import MultipleFileField
+from escalade.core.widgets import IsoDateInput
 from escalade.kb.models import Article, ArticleLanguage, ArticleVisibility, KbCategory
 from escalade.orgs.models import Organisation
 from escalade.search.models import DocumentKind
@@ -26,9 +27,7 @@ class ArticleForm(forms.Form):
     organisations = forms.ModelMultipleChoiceField(
         label=_("Organisations"), queryset=Organisation.objects.all(), required=False
     )
-    review_by = forms.DateField(
-        label=_("Review by"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    review_by = forms.DateField(label=_("Review by"), required=False, widget=IsoDateInput())
     translation_of = forms.ModelChoiceField(
         label=_("Translation of"), queryset=Article.objects.all(), required=False,
         help_text=_("The same article in the other language, if it exists."),
@@ -66,5 +65,5 @@ class SearchForm(forms.Form):
     )
     state = forms.CharField(label=_("State"), max_length=24, required=False)
     organisation = forms.IntegerField(label=_("Organisation"), required=False)
-    since = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    since = forms.DateField(label=_("From"), required=False, widget=IsoDateInput())
+    until = forms.DateField(label=_("To"), required=False, widget=IsoDateInput())

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from escalade.core.forms import MultipleFileField
+from escalade.core.widgets import IsoDateInput
 from escalade.tickets.choices import FieldType, Urgency
 from escalade.tickets.models import Category, CategoryField
 
@@ -22,7 +23,7 @@ def custom_field(field: CategoryField) -> forms.Field:
     if field.field_type == FieldType.NUMBER:
         return forms.FloatField(**common)
     if field.field_type == FieldType.DATE:
-        return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), **common)
+        return forms.DateField(widget=IsoDateInput(), **common)
     if field.field_type == FieldType.CHOICE:
         return forms.ChoiceField(choices=[("", "—"), *((c, c) for c in field.choices)], **common)
     if field.field_type == FieldType.BOOLEAN:

@@ -36,6 +36,16 @@ OPEN_STATES = frozenset(
     {State.NEW, State.ASSIGNED, State.IN_PROGRESS, State.PENDING_REQUESTER, State.PENDING_THIRD_PARTY}
 )
 PENDING_STATES = frozenset({State.PENDING_REQUESTER, State.PENDING_THIRD_PARTY})
+# What a requester reads for each state (portal): their words about their request, not the desk's.
+REQUESTER_STATE_LABELS = {
+    State.NEW: _("Received"),
+    State.ASSIGNED: _("Taken in charge"),
+    State.IN_PROGRESS: _("Being worked on"),
+    State.PENDING_REQUESTER: _("Waiting for your answer"),
+    State.PENDING_THIRD_PARTY: _("Waiting for a supplier"),
+    State.RESOLVED: _("Solved: please confirm"),
+    State.CLOSED: _("Closed"),
+}
 
 # Which state may follow which. Resolving and reopening have their own services (they need more input).
 TRANSITIONS: dict[str, frozenset[str]] = {

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from escalade.accounts.models import Team
 from escalade.orgs.models import Organisation, Site
 from escalade.tickets.choices import (
+    REQUESTER_STATE_LABELS,
     Channel,
     FieldType,
     FollowUpKind,
@@ -317,6 +318,11 @@ class Ticket(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reference} {self.title}"
+
+    def get_requester_state_display(self) -> str:
+        """The state in the requester's words (the portal): "Waiting for your answer", not "pending"."""
+        label = REQUESTER_STATE_LABELS.get(State(self.state))
+        return str(label) if label is not None else self.get_state_display()
 
     @property
     def is_open(self) -> bool:

@@ -16,6 +16,7 @@ from escalade import authz
 from escalade.accounts.models import User
 from escalade.core.models import Event
 from escalade.tickets.models import Attachment, FollowUp, Ticket
+from escalade.tickets.timeline import Names, describe_changes
 
 # Events a requester may see on their ticket; everything else (notes, assignment, SLA flags) is internal.
 PUBLIC_ACTIONS = frozenset(
@@ -106,12 +107,17 @@ class TimelineRow:
     followup: FollowUp | None = None
     event: Event | None = None
     label: str = ""
+    actor: str = ""  # who acted, in words (a person's name, "E-mail", "Escalade")
+    details: tuple[str, ...] = ()  # what changed, in words ("State: Assigned → In progress")
 
 
 def timeline_rows(*, ticket: Ticket, viewer: User) -> list[TimelineRow]:
     """The conversation and events for ``viewer`` (requesters never see notes or internal events)."""
+    entries = ticket_timeline(ticket=ticket, viewer=viewer)
+    staff = authz.is_provider_staff(viewer)  # requesters read the event's label only
+    names = Names(entry.event for entry in entries if entry.event is not None and staff)
     rows = []
-    for entry in ticket_timeline(ticket=ticket, viewer=viewer):
+    for entry in entries:
         if entry.event is not None:
             if entry.event.action in HIDDEN_EVENTS:
                 continue
@@ -121,7 +127,15 @@ def timeline_rows(*, ticket: Ticket, viewer: User) -> list[TimelineRow]:
                 if describer
                 else str(EVENT_LABELS.get(entry.event.action, entry.event.action))
             )
-            rows.append(TimelineRow(at=entry.at, event=entry.event, label=label))
+            rows.append(
+                TimelineRow(
+                    at=entry.at,
+                    event=entry.event,
+                    label=label,
+                    actor=names.actor(entry.event) if staff else "",
+                    details=tuple(describe_changes(entry.event, names)) if staff else (),
+                )
+            )
         else:
             rows.append(TimelineRow(at=entry.at, followup=entry.followup))
     return rows

@@ -78,7 +78,23 @@ def _amount(seconds: int) -> str:
     hours, rest = divmod(abs(seconds), 3600)
     days, hours = divmod(hours, 24)
     minutes = rest // 60
-    return f"{days} d {hours} h" if days else f"{hours} h {minutes:02d} min" if hours else f"{minutes} min"
+    if days:  # French writes "j" for jours
+        return _("%(days)s d %(hours)s h") % {"days": days, "hours": hours}
+    if hours:
+        return _("%(hours)s h %(minutes)s min") % {"hours": hours, "minutes": f"{minutes:02d}"}
+    return _("%(minutes)s min") % {"minutes": minutes}
+
+
+@register.filter
+def sla_clock(ticket: Any) -> dict[str, Any]:
+    """The deadline a queue shows for a ticket: the first response's while nobody has answered (it
+    comes first, and it is the one missed when an unanswered ticket is late), else the resolution's."""
+    first = ticket.first_response_due if ticket.first_responded_at is None else None
+    dues = [due for due in (first, ticket.resolution_due) if due is not None]
+    if not dues:
+        return {"due": None, "first_response": False}
+    due = min(dues)
+    return {"due": due, "first_response": first is not None and due == first}
 
 
 @register.filter
