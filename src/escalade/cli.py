@@ -262,6 +262,8 @@ def worker(threads: int | None) -> None:
 @click.option("--no-serve", is_flag=True, help="Load the demo data and exit without serving.")
 def demo(host: str, port: int, no_serve: bool) -> None:
     """Initialise if needed, load bilingual demo data, print the demo logins, and serve."""
+    # The demo's notifications are real mails; a line each in the log, not whole messages on the console.
+    os.environ.setdefault("ESCALADE_EMAIL_URL", "log:")
     _setup_django()
     from django.conf import settings
 

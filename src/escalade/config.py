@@ -159,12 +159,15 @@ def email_settings(url: str) -> dict[str, object]:
     """Django's ``MAILERS["default"]`` from ``ESCALADE_EMAIL_URL``.
 
     ``smtp://user:password@host:25`` (plain), ``smtp+starttls://…:587``, ``smtps://…:465`` (TLS),
-    ``console:`` (print, the default) or ``locmem:`` (tests).
+    ``console:`` (print, the default), ``log:`` (one log line per message: the demo's default) or
+    ``locmem:`` (tests).
     """
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme in {"console", "locmem"}:
         return {"BACKEND": f"django.core.mail.backends.{scheme}.EmailBackend"}
+    if scheme == "log":
+        return {"BACKEND": "escalade.mail.backends.LogBackend"}
     if scheme not in {"smtp", "smtp+starttls", "smtps"}:
         raise ValueError(f"ESCALADE_EMAIL_URL: unknown scheme {scheme!r}")
     default_port = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}[scheme]

@@ -87,9 +87,11 @@ def _plan(event: Event, ticket: Ticket, staff: _Staff) -> list[tuple[str, list[U
         return [("assigned", [ticket.assignee])]
     if action == "ticket.escalated":
         return [("escalated", staff.of(ticket))]
-    if action in {"ticket.sla_warning", "ticket.sla_breached"}:
+    if action in SLA_ACTIONS:
+        # The person working on it, else the team whose queue it is in; and the supervisors.
         supervisors = User.objects.filter(role=Role.SUPERVISOR, is_active=True)
-        return [(action.removeprefix("ticket."), [*staff.of(ticket), *supervisors])]
+        owners = [ticket.assignee] if ticket.assignee else staff.of(ticket)
+        return [(action.removeprefix("ticket."), [*owners, *supervisors])]
     return []
 
 
@@ -108,13 +110,36 @@ def mail_on_ticket_events(*, pairs: Sequence[tuple[Event, Ticket]]) -> list[Outb
     """:func:`mail_on_ticket_event` for many events (bulk creation and replies): the same mails, one
     insert, and the members of the teams concerned read in one query."""
     staff = _Staff(ticket for _event, ticket in pairs)
-    return _queue(
-        [
-            (kind, person, ticket, event)
-            for event, ticket in pairs
-            for kind, person in _wanted(event, ticket, staff)
-        ]
-    )
+    # One SLA alert of a kind per person and ticket within SLA_MAIL_QUIET: the sweep that finds the first response missed finds the resolution
+    # missed minutes later, and nobody needs "SLA breached" twice for one late ticket.
+    seen = _recent_sla_mails([ticket.pk for event, ticket in pairs if event.action in SLA_ACTIONS])
+    wanted = []
+    for event, ticket in pairs:
+        for kind, person in _wanted(event, ticket, staff):
+            if event.action in SLA_ACTIONS:  # other news (two replies) is two mails
+                key = (kind, person.pk, ticket.pk)
+                if key in seen:
+                    continue
+                seen.add(key)
+            wanted.append((kind, person, ticket, event))
+    return _queue(wanted)
+
+
+SLA_ACTIONS = frozenset({"ticket.sla_warning", "ticket.sla_breached"})
+SLA_MAIL_QUIET = dt.timedelta(hours=1)
+
+
+def _recent_sla_mails(ticket_ids: Sequence[int]) -> set[tuple[str, int, int]]:
+    if not ticket_ids:
+        return set()
+    since = timezone.now() - SLA_MAIL_QUIET
+    return {
+        (kind, recipient_id, ticket_id)
+        for kind, recipient_id, ticket_id in OutboundMail.objects.filter(
+            ticket_id__in=ticket_ids, kind__in=["sla_warning", "sla_breached"], created_at__gte=since
+        ).values_list("kind", "recipient_id", "ticket_id")
+        if recipient_id is not None and ticket_id is not None
+    }
 
 
 def _wanted(event: Event, ticket: Ticket, staff: _Staff) -> list[tuple[str, User]]:
