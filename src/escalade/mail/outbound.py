@@ -110,8 +110,9 @@ def mail_on_ticket_events(*, pairs: Sequence[tuple[Event, Ticket]]) -> list[Outb
     """:func:`mail_on_ticket_event` for many events (bulk creation and replies): the same mails, one
     insert, and the members of the teams concerned read in one query."""
     staff = _Staff(ticket for _event, ticket in pairs)
-    # One SLA alert of a kind per person and ticket within SLA_MAIL_QUIET: the sweep that finds the first response missed finds the resolution
-    # missed minutes later, and nobody needs "SLA breached" twice for one late ticket.
+    # One SLA alert of a kind per person and ticket within SLA_MAIL_QUIET: the sweep that finds the
+    # first response missed finds the resolution missed minutes later, and nobody needs "SLA breached"
+    # twice for one late ticket.
     seen = _recent_sla_mails([ticket.pk for event, ticket in pairs if event.action in SLA_ACTIONS])
     wanted = []
     for event, ticket in pairs:
