@@ -30,6 +30,15 @@ def locked_out_response(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/locked_out.html", {"cooloff_minutes": minutes}, status=429)
 
 
+def lockout_response(
+    request: HttpRequest,
+    original_response: HttpResponse | None = None,
+    credentials: dict[str, Any] | None = None,
+) -> HttpResponse:
+    """django-axes' lock answer (``AXES_LOCKOUT_CALLABLE``): the same page as the address lock."""
+    return locked_out_response(request)
+
+
 def address_guard(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """Refuse a sign-in POST from an address past ``ESCALADE_LOGIN_ADDRESS_FAILURE_LIMIT`` failures
     (use on a view function, or with ``method_decorator`` on a view's ``post``)."""

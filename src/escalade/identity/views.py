@@ -103,7 +103,9 @@ def second_factor(request: HttpRequest) -> HttpResponse:
                 left = StaticToken.objects.filter(device=device).count()
                 messages.warning(request, _("You used a recovery code; %(count)s remain.") % {"count": left})
             return HttpResponseRedirect(next_url)
-        form.add_error("code", _("This code is not valid. Check your authenticator app and try again."))
+        form.add_error(
+            "code", _("This code is not valid. Check your authenticator app and try again in a few seconds.")
+        )
     return render(request, "identity/second_factor.html", {"form": form})
 
 
@@ -146,7 +148,9 @@ def enrol(request: HttpRequest) -> HttpResponse:
             request.session.pop(ENROLMENT_DEVICE, None)
             otp_login(request, device)
             return render(request, "identity/recovery_codes.html", {"codes": codes, "enrolled_now": True})
-        form.add_error("code", _("This code is not valid. Check the time on your phone and try again."))
+        form.add_error(
+            "code", _("This code is not valid. Check the time on your phone and try again in a few seconds.")
+        )
     if device is None:
         device = two_factor_enrolment_start(user=user)
         request.session[ENROLMENT_DEVICE] = device.pk
