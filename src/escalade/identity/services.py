@@ -132,9 +132,15 @@ def recovery_codes_renew(*, actor: Actor, user: User) -> list[str]:
 def _recovery_codes_replace(user: User) -> list[str]:
     StaticDevice.objects.filter(user=user).delete()
     device = StaticDevice.objects.create(user=user, name=RECOVERY_DEVICE, confirmed=True)
-    codes = [f"{secrets.token_hex(4)}-{secrets.token_hex(4)}" for _ in range(RECOVERY_CODES)]
+    codes = [_recovery_code() for _ in range(RECOVERY_CODES)]
     StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
     return codes
+
+
+def _recovery_code() -> str:
+    """48 random bits as ``xxxx-xxxx-xxxx`` (django-otp keeps at most 16 characters a token)."""
+    digits = secrets.token_hex(6)
+    return f"{digits[:4]}-{digits[4:8]}-{digits[8:]}"
 
 
 @transaction.atomic
