@@ -224,3 +224,11 @@ def test_each_role_sees_only_their_own_security_page(client, world, name):
     assert page.status_code == 200
     assert page.context["user"] == user
     assert page.context["enrolled"] is False  # agent B's authenticator is not theirs
+
+
+def test_the_security_page_speaks_the_persons_language(client, world):
+    client.force_login(world.requester_a)  # French
+    assert "Double authentification" in client.get("/accounts/security/").content.decode()
+
+    client.force_login(world.requester_b)  # English
+    assert "Two-factor authentication" in client.get("/accounts/security/").content.decode()
