@@ -232,3 +232,21 @@ def test_the_security_page_speaks_the_persons_language(client, world):
 
     client.force_login(world.requester_b)  # English
     assert "Two-factor authentication" in client.get("/accounts/security/").content.decode()
+
+
+def test_the_demo_shows_the_administrator_how_to_enrol_without_forcing_it(client, settings):
+    from escalade.demo import DEMO_PASSWORD, load_demo
+    from escalade.identity.models import SingleSignOnProvider
+    from escalade.kb.models import Article
+
+    context = load_demo()
+    load_demo()
+
+    admin_email, label = context.logins[0]
+    assert "/accounts/two-factor/enrol/" in label
+    assert not settings.ESCALADE_TWO_FACTOR_REQUIRED
+    assert set(Article.objects.filter(tags__name="2fa").values_list("language", flat=True)) == {"fr", "en"}
+    assert SingleSignOnProvider.objects.get().is_active is False
+    signed_in = client.post("/accounts/login/", {"username": admin_email, "password": DEMO_PASSWORD})
+    assert signed_in["Location"] == "/"
+    assert client.get("/accounts/two-factor/enrol/").status_code == 200
