@@ -134,3 +134,12 @@ def test_a_wrong_current_password_changes_nothing(client, world):
     assert response.status_code == 200
     world.agent_a.refresh_from_db()
     assert world.agent_a.check_password(PASSWORD)
+
+
+def test_asking_again_within_minutes_sends_no_second_mail(client, world, django_capture_on_commit_callbacks):
+    django_mail.outbox.clear()
+    _ask_link(client, world.requester_a.email, django_capture_on_commit_callbacks)
+    again = _ask_link(client, world.requester_a.email, django_capture_on_commit_callbacks)
+
+    assert again["Location"] == "/accounts/password/reset/sent/"
+    assert len(django_mail.outbox) == 1

@@ -3,14 +3,17 @@ an account unlocked. Each records an event in the audit log (ADR 0004)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 
 from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
+from django.contrib.contenttypes.models import ContentType
 from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -18,24 +21,37 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from escalade.accounts.models import User
 from escalade.core.actors import Actor
+from escalade.core.models import Event
 from escalade.core.outbox import outbox_defer
 from escalade.core.services import event_record
 
 RECOVERY_CODES = 10
+RESET_MAIL_INTERVAL = dt.timedelta(minutes=5)
 RECOVERY_DEVICE = "recovery"
 AUTHENTICATOR_DEVICE = "authenticator"
 
 
 @transaction.atomic
-def password_reset_request(*, actor: Actor, user: User) -> None:
+def password_reset_request(*, actor: Actor, user: User) -> bool:
     """Send ``user`` a password reset link after commit. The link (a signed token that a new password or
-    a sign-in voids) is made by the worker, so no secret is stored in the outbox."""
+    a sign-in voids) is made by the worker, so no secret is stored in the outbox. At most one mail per
+    person every five minutes, so the form cannot flood a mailbox (False when skipped)."""
     from escalade.identity.tasks import password_reset_mail  # noqa: PLC0415 - tasks import services
+
+    recent = Event.objects.filter(
+        content_type=ContentType.objects.get_for_model(User),
+        object_id=user.pk,
+        action="user.password_reset_requested",
+        occurred_at__gte=timezone.now() - RESET_MAIL_INTERVAL,
+    )
+    if recent.exists():
+        return False
 
     event_record(
         actor=actor, obj=user, action="user.password_reset_requested", organisation_id=user.organisation_id
     )
     outbox_defer(password_reset_mail, user.pk)
+    return True
 
 
 def password_reset_mail_send(*, user_id: int) -> bool:
