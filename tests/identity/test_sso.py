@@ -263,3 +263,13 @@ def test_the_sign_in_page_offers_the_active_providers_only(client, provider_row)
 
     assert client.get("/accounts/login/").context["sign_in_options"] == []
     assert client.get("/accounts/sso/client-a/").status_code == 404
+
+
+def test_deactivating_a_person_ends_their_single_sign_on_session(client, https, provider_row, world):
+    _sso(client, https, "req.a")
+    assert _signed_in(client) == world.requester_a
+
+    world.requester_a.is_active = False
+    world.requester_a.save()
+
+    assert _signed_in(client) is None

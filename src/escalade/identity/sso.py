@@ -63,6 +63,11 @@ class SingleSignOnBackend(OIDCAuthenticationBackend):  # type: ignore[misc]
         user: User | None = super().authenticate(request, **kwargs)
         return user
 
+    def get_user(self, user_id: int) -> User | None:
+        """The session's person, while active (a deactivated person's open sessions end, as with
+        Django's own backend)."""
+        return User.objects.filter(pk=user_id, is_active=True).first()
+
     def _organisations(self) -> set[int]:
         assert self.provider is not None
         return set(self.provider.organisations.values_list("pk", flat=True))
