@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import json
+import os
 import socket
 import ssl
 import subprocess
@@ -47,15 +48,18 @@ USERS = {
 }
 
 
-def _free_port() -> int:
-    for port in range(18400, 18500):
+def _candidate_ports() -> Iterator[int]:
+    """Free ports of 18400-18499, each xdist worker starting at its own tenth of the range."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    offset = (int(worker) * 10 if worker.isdigit() else 0) % 100
+    for index in range(100):
+        port = 18400 + (offset + index) % 100
         with socket.socket() as probe:
             try:
                 probe.bind(("127.0.0.1", port))
             except OSError:
                 continue
-            return port
-    raise RuntimeError("no free port in 18400-18499")
+        yield port
 
 
 def _self_signed(folder: Path) -> tuple[Path, Path]:
@@ -87,46 +91,54 @@ def _self_signed(folder: Path) -> tuple[Path, Path]:
     return certificate_path, key_path
 
 
-@pytest.fixture(scope="module")
-def oidc_provider(tmp_path_factory) -> Iterator[tuple[str, Path]]:
-    """Start the provider process over HTTPS; yield its base URL and the certificate to trust."""
-    port = _free_port()
-    folder = tmp_path_factory.mktemp("oidc")
-    certificate, key = _self_signed(folder)
-    config = folder / "provider.json"
+def _provider_config(folder: Path, port: int, certificate: Path, key: Path) -> Path:
+    config = folder / f"provider-{port}.json"
+    clients = {
+        "escalade": {
+            "client_secret": SECRET,
+            "redirect_uris": [CALLBACK],
+            "response_types": ["code"],
+            "token_endpoint_auth_method": "client_secret_post",
+        }
+    }
+    users = {login: {"password": f"{login}-pw", "claims": claims} for login, claims in USERS.items()}
     config.write_text(
         json.dumps(
             {
                 "port": port,
                 "certificate": str(certificate),
                 "key": str(key),
-                "clients": {
-                    "escalade": {
-                        "client_secret": SECRET,
-                        "redirect_uris": [CALLBACK],
-                        "response_types": ["code"],
-                        "token_endpoint_auth_method": "client_secret_post",
-                    }
-                },
-                "users": {
-                    login: {"password": f"{login}-pw", "claims": claims} for login, claims in USERS.items()
-                },
+                "clients": clients,
+                "users": users,
             }
         )
     )
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tests.identity.oidc_provider", str(config)],
-        cwd=REPOSITORY,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
+    return config
+
+
+@pytest.fixture(scope="module")
+def oidc_provider(tmp_path_factory) -> Iterator[tuple[str, Path]]:
+    """Start the provider process over HTTPS; yield its base URL and the certificate to trust. A port
+    taken between the probe and the start (another test process) means trying the next one."""
+    folder = tmp_path_factory.mktemp("oidc")
+    certificate, key = _self_signed(folder)
+    errors = folder / "provider.log"
+    for attempt, port in enumerate(_candidate_ports()):
+        config = _provider_config(folder, port, certificate, key)
+        with errors.open("w") as log:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "tests.identity.oidc_provider", str(config)],
+                cwd=REPOSITORY, stdout=subprocess.PIPE, stderr=log, text=True,
+            )  # fmt: skip
         assert process.stdout is not None
-        line = process.stdout.readline()
-        if line.strip() != "ready":
-            error = process.stderr.read() if process.stderr else ""
-            raise RuntimeError(f"the OpenID Connect provider did not start: {error}")
+        if process.stdout.readline().strip() == "ready":
+            break
+        process.wait(timeout=10)
+        if attempt >= 4:
+            raise RuntimeError(f"the OpenID Connect provider did not start: {errors.read_text()}")
+    else:
+        raise RuntimeError("no free port in 18400-18499")
+    try:
         yield f"https://127.0.0.1:{port}", certificate
     finally:
         process.terminate()
