@@ -53,6 +53,9 @@ class Config:
     outbox_grace_seconds: int
     login_failure_limit: int
     login_cooloff_minutes: int
+    login_address_failure_limit: int
+    password_reset_hours: int
+    two_factor_required: bool
     log_level: str
     reopen_window_days: int
     attachment_max_mb: int
@@ -107,6 +110,11 @@ def load_config() -> Config:
             outbox_grace_seconds=env.int("OUTBOX_GRACE_SECONDS", 120, validate=Range(min=1, max=86_400)),
             login_failure_limit=env.int("LOGIN_FAILURE_LIMIT", 5, validate=Range(min=1, max=1_000)),
             login_cooloff_minutes=env.int("LOGIN_COOLOFF_MINUTES", 15, validate=Range(min=1, max=525_600)),
+            login_address_failure_limit=env.int(
+                "LOGIN_ADDRESS_FAILURE_LIMIT", 30, validate=Range(min=1, max=100_000)
+            ),
+            password_reset_hours=env.int("PASSWORD_RESET_HOURS", 24, validate=Range(min=1, max=720)),
+            two_factor_required=env.bool("TWO_FACTOR_REQUIRED", False),
             log_level=env.str("LOG_LEVEL", "INFO", validate=OneOf(["DEBUG", "INFO", "WARNING", "ERROR"])),
             reopen_window_days=env.int("REOPEN_WINDOW_DAYS", 14, validate=Range(min=0, max=3_650)),
             attachment_max_mb=env.int("ATTACHMENT_MAX_MB", 20, validate=Range(min=1, max=2048)),

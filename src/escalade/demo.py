@@ -27,6 +27,7 @@ LOADERS = (
     "escalade.workspace.demo:load",
     "escalade.automation.demo:load",
     "escalade.kb.demo:load",
+    "escalade.identity.demo:load",
     "escalade.search.demo:load",
     "escalade.webhooks.demo:load",
 )

@@ -12,6 +12,7 @@ admin.site.site_title = "Escalade"
 urlpatterns = [
     path("health", core_views.health, name="health"),
     path("accounts/", include("escalade.accounts.urls")),
+    path("accounts/", include("escalade.identity.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("desk/automation/", include("escalade.automation.urls")),

@@ -1,14 +1,18 @@
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.forms import AdminPasswordChangeForm, ReadOnlyPasswordHashField
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from escalade.accounts.models import Team, TeamMembership, User
+from escalade.core.actors import Actor
 from escalade.core.admin_site import AuditedModelAdmin
+from escalade.core.http import client_ip
+from escalade.identity.services import sign_in_unlock, two_factor_reset
 
 
 class UserAdminForm(forms.ModelForm):  # type: ignore[type-arg]
@@ -51,6 +55,29 @@ class UserAdmin(AuditedModelAdmin):
     list_select_related = ("organisation",)
     autocomplete_fields = ("organisation", "site")
     show_full_result_count = False
+    actions = ("unlock_sign_in", "reset_two_factor")
+
+    @admin.action(description=_("Unlock sign-in (after too many failed attempts)"))
+    def unlock_sign_in(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        assert isinstance(request.user, User)
+        actor = Actor.of(request.user, source_ip=client_ip(request))
+        for user in queryset:
+            sign_in_unlock(actor=actor, user=user)
+        self.message_user(
+            request, _("Sign-in unlocked for %(count)d people.") % {"count": len(queryset)}, messages.SUCCESS
+        )
+
+    @admin.action(description=_("Reset two-factor authentication (lost phone)"))
+    def reset_two_factor(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        assert isinstance(request.user, User)
+        actor = Actor.of(request.user, source_ip=client_ip(request))
+        for user in queryset:
+            two_factor_reset(actor=actor, user=user)
+        self.message_user(
+            request,
+            _("Two-factor authentication reset for %(count)d people.") % {"count": len(queryset)},
+            messages.SUCCESS,
+        )
 
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
         if obj is None:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -18,14 +21,28 @@ from escalade.accounts.services import user_update_profile
 from escalade.core.actors import Actor
 from escalade.core.errors import ValidationFailed
 from escalade.core.http import client_ip
+from escalade.identity.signin import sign_in_complete, sign_in_options
+from escalade.identity.throttling import address_guard
 
 
+@method_decorator(address_guard, name="post")
 class SignInView(auth_views.LoginView):
-    """Sign in by e-mail; failed attempts are throttled by django-axes."""
+    """Sign in by e-mail with any password backend (AUTHENTICATION_BACKENDS); failed attempts are
+    throttled per account by django-axes and per address by ``address_guard``; the other ways in
+    (single sign-on…) are listed from ``sign_in_options``, and every way ends in ``sign_in_complete``
+    (the second factor, ADR 0019)."""
 
     template_name = "accounts/login.html"
     authentication_form = SignInForm
     redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["sign_in_options"] = sign_in_options(next_url=self.get_redirect_url())
+        return context
+
+    def form_valid(self, form: SignInForm) -> HttpResponse:  # type: ignore[override]
+        return sign_in_complete(self.request, form.get_user(), next_url=self.get_success_url())
 
 
 class SignOutView(auth_views.LogoutView):
