@@ -102,4 +102,4 @@ def test_an_unreachable_directory_is_reported_on_the_directory(directories: Dire
         directory_sync_now(actor=None, directory=directories.a)
 
     directories.a.refresh_from_db()
-    assert "cannot be reached" in directories.a.last_sync_error
+    assert "L'annuaire est injoignable." in directories.a.last_sync_error

@@ -202,7 +202,7 @@ def self_service_verify(*, token: str, code: str = "", new_password: str = "") -
         raise ValidationFailed(str(INVALID_CODE), field="code")
     with transaction.atomic():
         request = (
-            SelfServiceRequest.objects.select_for_update()
+            SelfServiceRequest.objects.select_for_update(of=("self",))
             .select_related("account__user", "directory")
             .get(pk=found.pk)
         )
@@ -350,7 +350,7 @@ def request_decide(*, actor: Actor, request: SelfServiceRequest, approve: bool) 
     """A manager (or the group's owner) approves or rejects a pending request. An approved unlock or
     group access is applied at once; an approved password reset lets the person choose the password."""
     request = (
-        SelfServiceRequest.objects.select_for_update()
+        SelfServiceRequest.objects.select_for_update(of=("self",))
         .select_related("account__user", "group")
         .get(pk=request.pk)
     )
