@@ -28,6 +28,7 @@ LOADERS = (
     "escalade.automation.demo:load",
     "escalade.kb.demo:load",
     "escalade.search.demo:load",
+    "escalade.directory.demo:load",  # before webhooks: its past tickets send no demo webhook
     "escalade.webhooks.demo:load",
 )
 DEMO_PASSWORD = "demo"  # noqa: S105 - the demo data is public by design

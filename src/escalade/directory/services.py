@@ -33,6 +33,7 @@ from escalade.directory.models import (
     AccessGrant,
     Directory,
     DirectoryGroup,
+    GroupRule,
     SelfServiceRequest,
     Verification,
 )
@@ -92,6 +93,22 @@ def directory_save(*, actor: Actor, directory: Directory, bind_password: str | N
         organisation_id=directory.organisation_id,
     )
     return directory
+
+
+@transaction.atomic
+def group_rule_add(*, actor: Actor, directory: Directory, group_dn: str, role: str = "") -> GroupRule:
+    """Members of ``group_dn`` take ``role`` at the next sync (audited)."""
+    if not authz.can_manage_directories(_person(actor)) and actor.user is not None:
+        raise PermissionDeniedError(_("Only administrators configure directories."))
+    rule = GroupRule.objects.create(directory=directory, group_dn=group_dn.strip(), role=role)
+    event_record(
+        actor=actor,
+        obj=directory,
+        action="directory.rule_added",
+        data={"group_dn": rule.group_dn, "role": role},
+        organisation_id=directory.organisation_id,
+    )
+    return rule
 
 
 def directory_sync_now(*, actor: Actor | None, directory: Directory) -> SyncSummary | None:

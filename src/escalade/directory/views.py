@@ -292,6 +292,11 @@ def rule_add(request: HttpRequest, pk: int) -> HttpResponse:
     directory = get_object_or_404(Directory, pk=pk)
     form = GroupRuleForm(request.POST)
     if form.is_valid():
-        directory.group_rules.create(group_dn=form.cleaned_data["group_dn"], role=form.cleaned_data["role"])
+        services.group_rule_add(
+            actor=_actor(request),
+            directory=directory,
+            group_dn=form.cleaned_data["group_dn"],
+            role=form.cleaned_data["role"],
+        )
         messages.success(request, _("Rule added; it applies at the next sync."))
     return redirect("directory:detail", pk=pk)
