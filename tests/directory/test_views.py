@@ -261,3 +261,35 @@ def test_the_desk_panel_says_plainly_when_the_directory_is_unreachable(
 
     assert panel.status_code == 200
     assert "ne peut pas être consulté" in panel.content.decode()
+
+
+def test_the_access_page_and_the_directory_list_run_a_fixed_number_of_queries(
+    synced: Directories, world: World, django_assert_max_num_queries
+) -> None:
+    alice = User.objects.get(email="alice@a.example")
+    DirectoryGroup.objects.filter(directory=synced.a).update(is_requestable=True)
+    browser = signed_in(alice)
+    with django_assert_max_num_queries(12):
+        assert browser.get(reverse("directory:access")).status_code == 200
+    admin = signed_in(world.administrator)
+    with django_assert_max_num_queries(8):
+        assert admin.get(reverse("directory:list")).status_code == 200
+
+
+def test_the_directorys_refusal_is_shown_in_plain_french_on_the_reset_page(
+    synced: Directories, django_capture_on_commit_callbacks
+) -> None:
+    browser = Client(headers={"accept-language": "fr"})
+    with django_capture_on_commit_callbacks(execute=True):
+        started = browser.post(
+            reverse("directory:start"),
+            {"email": "alice@a.example", "action": "password_reset", "idempotency_key": "p" * 32},
+        )
+    code = re.search(r"\b(\d{6})\b", str(mail.outbox[0].body))
+    assert code is not None
+
+    refused = browser.post(started["Location"], {"code": code.group(1), "new_password": "court"})
+
+    assert refused.status_code == 422
+    assert "Le mot de passe est trop court pour la politique de l&#x27;annuaire." in refused.content.decode()
+    assert bind_works(synced.server, person_dn("a", "alice"), PASSWORDS["alice"])
