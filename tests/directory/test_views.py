@@ -108,6 +108,7 @@ def test_an_l1_agent_unlocks_from_the_ticket_in_one_click(synced: Directories, w
     assert not ldap_client.is_locked(synced.a, dn=person_dn("a", "alice"))
     record = Ticket.objects.exclude(pk=call.pk).get(channel=Channel.SELF_SERVICE)
     assert (record.support_level, record.state) == (0, State.RESOLVED)
+    assert record.links_out.filter(target=call).exists()  # linked to the call's ticket
 
 
 def ldap_actor(user: User):
@@ -152,6 +153,16 @@ def test_a_clients_directory_user_signs_in_with_their_directory_password(
         reverse("accounts:login"), {"username": world.requester_a.email, "password": PASSWORD}
     )
     assert local.status_code == 302  # local accounts keep working
+
+
+def test_a_locked_directory_account_cannot_sign_in_until_unlocked(synced: Directories, world: World) -> None:
+    lock_out(synced.server, person_dn("a", "alice"))
+    form = {"username": "alice@a.example", "password": PASSWORDS["alice"]}
+    assert Client().post(reverse("accounts:login"), form).status_code == 200
+
+    ldap_client.unlock(synced.a, dn=person_dn("a", "alice"))
+
+    assert Client().post(reverse("accounts:login"), form).status_code == 302
 
 
 def test_a_directory_password_does_not_open_another_organisations_domain(directories: Directories) -> None:

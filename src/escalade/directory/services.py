@@ -40,7 +40,9 @@ from escalade.directory.models import (
 from escalade.directory.secrets import secret_encrypt
 from escalade.directory.sync import SyncSummary, directory_sync, sync_claim, sync_release
 from escalade.directory.tasks import send_code
+from escalade.tickets.choices import LinkKind
 from escalade.tickets.models import Ticket
+from escalade.tickets.services import ticket_link
 from escalade.tickets.services.self_service import ticket_record_self_service
 
 logger = logging.getLogger(__name__)
@@ -307,9 +309,11 @@ def _event(actor: Actor, request: SelfServiceRequest, action: str, **data: str) 
 
 # ---------------------------------------------------------------- the desk's one click
 @transaction.atomic
-def desk_unlock(*, actor: Actor, person: User, idempotency_key: str) -> Ticket:
+def desk_unlock(
+    *, actor: Actor, person: User, idempotency_key: str, from_ticket: Ticket | None = None
+) -> Ticket:
     """An agent unlocks ``person``'s directory account (they checked who is calling): done at once and
-    recorded as a level-0 resolution, like the portal's."""
+    recorded as a level-0 resolution, like the portal's, linked to ``from_ticket`` (the call's ticket)."""
     if not authz.can_act_on_directory_account(_person(actor), person):
         raise PermissionDeniedError(_("You do not serve this person's organisation."))
     existing = (
@@ -332,7 +336,10 @@ def desk_unlock(*, actor: Actor, person: User, idempotency_key: str) -> Ticket:
         decided_at=timezone.now(),
         expires_at=timezone.now() + CODE_LIFETIME,
     )
-    return _execute(request, actor=actor)
+    record = _execute(request, actor=actor)
+    if from_ticket is not None and from_ticket.pk != record.pk:
+        ticket_link(actor=actor, source=record, target=from_ticket, kind=LinkKind.RELATED_TO)
+    return record
 
 
 # ---------------------------------------------------------------- access to groups

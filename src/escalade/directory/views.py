@@ -193,7 +193,7 @@ def desk_unlock(request: HttpRequest, reference: str) -> HttpResponse:
     ticket = _desk_ticket(request, reference)
     try:
         record = services.desk_unlock(
-            actor=_actor(request), person=ticket.requester, idempotency_key=_key(request)
+            actor=_actor(request), person=ticket.requester, idempotency_key=_key(request), from_ticket=ticket
         )
     except DomainError as error:
         messages.error(request, error.message)
