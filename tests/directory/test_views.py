@@ -9,10 +9,11 @@ import pytest
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
+from ldap3 import MODIFY_ADD, Connection, Server
 
 from escalade.accounts.models import User
 from escalade.directory import client as ldap_client
-from escalade.directory.models import Directory, DirectoryGroup, SelfServiceRequest
+from escalade.directory.models import AccessGrant, Directory, DirectoryGroup, SelfServiceRequest
 from escalade.directory.services import directory_sync_now
 from escalade.tickets.choices import Channel, State
 from escalade.tickets.models import Ticket
@@ -304,3 +305,49 @@ def test_the_directorys_refusal_is_shown_in_plain_french_on_the_reset_page(
     assert refused.status_code == 422
     assert "Le mot de passe est trop court pour la politique de l&#x27;annuaire." in refused.content.decode()
     assert bind_works(synced.server, person_dn("a", "alice"), PASSWORDS["alice"])
+
+
+@pytest.mark.parametrize(
+    ("who", "allowed"),
+    [
+        ("manager_b", False),
+        ("requester_a", False),
+        ("agent_b", False),
+        ("manager_a", True),
+        ("agent_a", True),
+    ],
+)
+def test_only_the_person_their_approvers_or_their_agents_remove_an_access_right(
+    synced: Directories, world: World, who: str, allowed: bool
+) -> None:
+    group_dn = f"cn=share-finance,ou=groups,{synced.a.base_dn}"
+    synced.admin().modify(group_dn, {"member": [(MODIFY_ADD, [person_dn("a", "alice")])]})
+    directory_sync_now(actor=None, directory=synced.a)
+    grant = AccessGrant.objects.get(group__name="share-finance", account__user__email="alice@a.example")
+
+    signed_in(world.person(who)).post(
+        reverse("directory:access_revoke", args=[grant.pk]), {"idempotency_key": "v" * 32}
+    )
+
+    assert AccessGrant.objects.filter(pk=grant.pk).exists() is not allowed
+    members = Connection(Server(synced.server.url), auto_bind=True)
+    members.search(group_dn, "(objectClass=*)", attributes=["member"])
+    in_directory = {str(dn).lower() for dn in members.entries[0].member.values}
+    assert (person_dn("a", "alice").lower() in in_directory) is not allowed
+
+
+@pytest.mark.parametrize(
+    ("who", "status"), [("agent_a", 200), ("agent_b", 404), ("requester_a", 403), ("manager_a", 403)]
+)
+def test_the_desk_panel_is_shown_only_to_staff_serving_the_organisation(
+    synced: Directories, world: World, who: str, status: int
+) -> None:
+    alice = User.objects.get(email="alice@a.example")
+    call = ticket_record_self_service(
+        actor=ldap_actor(alice), requester=alice, title="x", description="", solution="-"
+    )
+
+    assert (
+        signed_in(world.person(who)).get(reverse("directory:desk_panel", args=[call.reference])).status_code
+        == status
+    )
