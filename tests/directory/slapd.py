@@ -35,9 +35,16 @@ def slapd_or_skip() -> None:
     pytest.skip(reason)
 
 
-def free_port() -> int:
+def free_port(skip: int = 0) -> int:
+    """A free port of the range; each pytest-xdist worker starts at its own offset (10 ports apart), so
+    two workers never probe and take the same one."""
     first, _dash, last = os.environ.get("ESCALADE_TEST_LDAP_PORTS", "18500-18599").partition("-")
-    for port in range(int(first), int(last or first) + 1):
+    low, high = int(first), int(last or first)
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    offset = (int(worker) * 10 if worker.isdigit() else 0) + skip
+    size = high - low + 1
+    for step in range(size):
+        port = low + (offset + step) % size
         with socket.socket() as probe:
             try:
                 probe.bind(("127.0.0.1", port))
@@ -193,25 +200,35 @@ class Slapd:
             check=True,
             capture_output=True,
         )
-        server = cls(path=path, port=free_port())
-        # -d 0: stay in the foreground (our child, stopped by its pid, reaped by us)
-        server.process = subprocess.Popen(
-            [SLAPD, "-d", "0", "-f", str(path / "slapd.conf"), "-h", f"{server.url}/"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        server.wait_ready()
-        return server
+        for attempt in range(5):  # a port taken between the probe and slapd's bind: the next one
+            server = cls(path=path, port=free_port(skip=attempt))
+            # -d 0: stay in the foreground (our child, stopped by its pid, reaped by us)
+            server.process = subprocess.Popen(
+                [SLAPD, "-d", "0", "-f", str(path / "slapd.conf"), "-h", f"{server.url}/"],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            if server.wait_ready():
+                return server
+        server.stop()
+        raise RuntimeError("slapd did not start")
 
-    def wait_ready(self, timeout: float = 10.0) -> None:
+    def wait_ready(self, timeout: float = 10.0) -> bool:
+        """True once our slapd answers; False if it exited (its port was taken) or never answered."""
+        assert self.process is not None
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                self.process = None
+                return False
             with socket.socket() as probe:
                 if probe.connect_ex(("127.0.0.1", self.port)) == 0:
-                    return
+                    return True
             time.sleep(0.02)
-        self.stop()
-        raise RuntimeError("slapd did not start")
+        self.process.terminate()
+        self.process.wait(timeout=10)
+        self.process = None
+        return False
 
     def stop(self) -> None:
         if self.process is not None:
