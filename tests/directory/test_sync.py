@@ -103,3 +103,13 @@ def test_an_unreachable_directory_is_reported_on_the_directory(directories: Dire
 
     directories.a.refresh_from_db()
     assert "L'annuaire est injoignable." in directories.a.last_sync_error
+
+
+def test_a_directory_never_creates_people_in_another_organisations_domain(directories: Directories) -> None:
+    directories.admin().modify(person_dn("a", "arthur"), {"mail": [(MODIFY_REPLACE, ["arthur@b.example"])]})
+
+    summary = directory_sync_now(actor=None, directory=directories.a)
+
+    assert summary is not None
+    assert summary.skipped == 1
+    assert not User.objects.filter(email="arthur@b.example").exists()

@@ -172,6 +172,15 @@ def self_service_start(*, email: str, action: str, idempotency_key: str, source_
     to = account.secondary_email if method == Verification.EMAIL_CODE else account.mobile
     if method != Verification.MANAGER_APPROVAL and not to:
         return token  # nowhere to send a code: the person calls the desk (nothing revealed here either)
+    if (
+        SelfServiceRequest.objects.filter(
+            account=account,
+            created_at__gte=timezone.now() - CODE_LIFETIME,
+            state__in=SelfServiceRequest.OPEN_STATES,
+        ).count()
+        >= STARTS_PER_ADDRESS
+    ):
+        return token  # already enough open requests for this account (rate limit, not revealed)
     request = SelfServiceRequest.objects.create(
         idempotency_key=idempotency_key,
         token_hash=_hash(token),

@@ -23,6 +23,7 @@ from escalade.core.actors import Actor
 from escalade.core.services import event_record
 from escalade.directory import client
 from escalade.directory.models import AccessGrant, Directory, DirectoryAccount, DirectoryGroup, GroupRule
+from escalade.orgs.models import OrganisationDomain
 
 BATCH = 1000
 LOCK_SECONDS = 15 * 60
@@ -155,15 +156,26 @@ def _roles(directory: Directory, groups: list[Group]) -> dict[str, str]:
     return roles
 
 
+def foreign_domains(directory: Directory) -> frozenset[str]:
+    """E-mail domains registered to other organisations: a directory never creates people there (one
+    client's directory cannot claim another client's addresses)."""
+    return frozenset(
+        OrganisationDomain.objects.exclude(organisation_id=directory.organisation_id).values_list(
+            "domain", flat=True
+        )
+    )
+
+
 def directory_sync(*, directory: Directory, actor: Actor | None = None) -> SyncSummary:
     """Bring Escalade's people and groups of ``directory`` in line with the directory (raises
     :class:`~escalade.directory.client.DirectoryUnavailable` when it cannot be read)."""
     entries, groups = _read(directory)
     roles = _roles(directory, groups)
+    foreign = foreign_domains(directory)
     people = {}
     for entry in entries:
         person = person_from(entry, directory, role=roles.get(entry.dn.lower(), Role.REQUESTER))
-        if person is not None:
+        if person is not None and person.email.rpartition("@")[2] not in foreign:
             people[person.unique_id] = person
     summary = SyncSummary(skipped=len(entries) - len(people))
     with transaction.atomic():
