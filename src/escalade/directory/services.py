@@ -17,7 +17,8 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -181,20 +182,24 @@ def self_service_start(*, email: str, action: str, idempotency_key: str, source_
         >= STARTS_PER_ADDRESS
     ):
         return token  # already enough open requests for this account (rate limit, not revealed)
-    request = SelfServiceRequest.objects.create(
-        idempotency_key=idempotency_key,
-        token_hash=_hash(token),
-        directory=account.directory,
-        account=account,
-        action=action,
-        verification=method,
-        requested_by=None,
-        state=State.PENDING_APPROVAL
-        if method == Verification.MANAGER_APPROVAL
-        else State.PENDING_VERIFICATION,
-        expires_at=timezone.now()
-        + (APPROVAL_LIFETIME if method == Verification.MANAGER_APPROVAL else CODE_LIFETIME),
-    )
+    try:
+        with transaction.atomic():  # a savepoint: the same form posted twice at once
+            request = SelfServiceRequest.objects.create(
+                idempotency_key=idempotency_key,
+                token_hash=_hash(token),
+                directory=account.directory,
+                account=account,
+                action=action,
+                verification=method,
+                requested_by=None,
+                state=State.PENDING_APPROVAL
+                if method == Verification.MANAGER_APPROVAL
+                else State.PENDING_VERIFICATION,
+                expires_at=timezone.now()
+                + (APPROVAL_LIFETIME if method == Verification.MANAGER_APPROVAL else CODE_LIFETIME),
+            )
+    except IntegrityError:
+        return token  # the other submission of this form does the work
     if method != Verification.MANAGER_APPROVAL:
         code = f"{secrets.randbelow(1_000_000):06d}"
         request.code_hash = _hash(f"{request.pk}:{code}")
@@ -249,7 +254,7 @@ def self_service_verify(*, token: str, code: str = "", new_password: str = "") -
                 actor=Actor.channel("self-service", user=request.account.user),
                 new_password=new_password,
             )
-    SelfServiceRequest.objects.filter(pk=found.pk).update(attempts=found.attempts + 1)
+    SelfServiceRequest.objects.filter(pk=found.pk).update(attempts=F("attempts") + 1)
     raise ValidationFailed(str(INVALID_CODE), field="code")
 
 
