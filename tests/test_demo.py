@@ -41,7 +41,8 @@ def test_demo_tickets_cover_every_state_contracts_and_levels():
 
     assert Ticket.objects.count() == tickets_before >= 20
     assert set(Ticket.objects.values_list("state", flat=True)) == set(State.values)
-    assert set(Ticket.objects.values_list("support_level", flat=True)) == {1, 2, 3}
+    # level 0: the self-service actions of the directory demo (ADR 0020)
+    assert set(Ticket.objects.values_list("support_level", flat=True)) == {0, 1, 2, 3}
     assert Ticket.objects.filter(is_out_of_contract=True, out_of_contract_reason="category").exists()
     assert Contract.objects.count() == 3
     assert set(Ticket.objects.values_list("sla_policy__name", flat=True)) == {"Standard", "Premium"}

@@ -78,6 +78,28 @@ def can_manage_webhooks(user: AnyUser) -> bool:
     return can_access_admin_site(user)
 
 
+def can_manage_directories(user: AnyUser) -> bool:
+    """Client organisations' LDAP/AD directories (servers, bind accounts, rules): administrators only."""
+    return can_access_admin_site(user)
+
+
+def can_act_on_directory_account(user: AnyUser, person: User) -> bool:
+    """An agent unlocks the directory account of a person of an organisation they serve (the desk's
+    one click); supervisors and administrators of any client."""
+    return is_provider_staff(user) and person.organisation_id in served_organisation_ids(user)
+
+
+def can_decide_access(
+    user: AnyUser, *, person: User, manager_ids: frozenset[int], owner_id: int | None
+) -> bool:
+    """A self-service request of ``person`` is decided by their directory manager, the group's owner,
+    or a client manager of ``person``'s own organisation; never by someone of another organisation."""
+    approver = _active(user)
+    if approver is None or approver.organisation_id != person.organisation_id or approver.pk == person.pk:
+        return False
+    return approver.pk in manager_ids or approver.pk == owner_id or approver.role == Role.CLIENT_MANAGER
+
+
 def organisations_visible_to(user: AnyUser) -> QuerySet[Organisation]:
     """The organisations whose data ``user`` may see."""
     person = _active(user)

@@ -76,6 +76,9 @@ class Config:
     api_body_max_kb: int
     text_max_chars: int
     sla_target_max_days: int
+    directory_key: str | None = None
+    directory_sync_minutes: int = 15
+    directory_phone_sender: str = "escalade.directory.senders.LogPhoneSender"
 
     @property
     def scaled(self) -> bool:
@@ -139,6 +142,11 @@ def load_config() -> Config:
             api_body_max_kb=env.int("API_BODY_MAX_KB", 1024, validate=Range(min=16, max=1_048_576)),
             text_max_chars=env.int("TEXT_MAX_CHARS", 100_000, validate=Range(min=1_000, max=10_000_000)),
             sla_target_max_days=env.int("SLA_TARGET_MAX_DAYS", 366, validate=Range(min=1, max=3_660)),
+            directory_key=env.str("DIRECTORY_KEY", None) or None,
+            directory_sync_minutes=env.int("DIRECTORY_SYNC_MINUTES", 15, validate=Range(min=1, max=1_440)),
+            directory_phone_sender=env.str(
+                "DIRECTORY_PHONE_SENDER", "escalade.directory.senders.LogPhoneSender"
+            ),
         )
     env.seal()
     return config

@@ -29,6 +29,7 @@ LOADERS = (
     "escalade.kb.demo:load",
     "escalade.identity.demo:load",
     "escalade.search.demo:load",
+    "escalade.directory.demo:load",  # before webhooks: its past tickets send no demo webhook
     "escalade.webhooks.demo:load",
 )
 DEMO_PASSWORD = "demo"  # noqa: S105 - the demo data is public by design

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "escalade.workspace",
     "escalade.portal",
     "escalade.identity",
+    "escalade.directory",
     "escalade.core.admin_apps.EscaladeAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -160,6 +161,7 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "escalade.identity.sso.SingleSignOnBackend",  # OpenID Connect providers (ADR 0019)
+    "escalade.directory.backends.DirectoryBackend",  # client organisations' LDAP/AD (ADR 0020)
 ]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "core:home"
@@ -284,6 +286,11 @@ ESCALADE_TEXT_MAX_CHARS = CONFIG.text_max_chars
 ESCALADE_SLA_TARGET_MAX_DAYS = CONFIG.sla_target_max_days
 DEFAULT_FROM_EMAIL = SERVER_EMAIL = CONFIG.email_from
 MAILERS = {"default": email_settings(CONFIG.email_url)}
+
+# ---------------------------------------------------------------- directories (escalade.directory, ADR 0020)
+ESCALADE_DIRECTORY_KEY = CONFIG.directory_key  # None: a key derived from SECRET_KEY
+ESCALADE_DIRECTORY_SYNC_MINUTES = CONFIG.directory_sync_minutes
+ESCALADE_DIRECTORY_PHONE_SENDER = CONFIG.directory_phone_sender
 
 # ---------------------------------------------------------------- logging
 LOGGING = {

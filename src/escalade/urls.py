@@ -17,6 +17,7 @@ urlpatterns = [
     path("api/", api.urls),
     path("desk/automation/", include("escalade.automation.urls")),
     path("desk/webhooks/", include("escalade.webhooks.urls")),
+    path("directory/", include("escalade.directory.urls")),
     path("desk/", include("escalade.workspace.urls")),
     path("portal/", include("escalade.portal.urls")),
     path("help/", include("escalade.kb.urls")),

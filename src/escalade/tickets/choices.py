@@ -20,6 +20,7 @@ class Channel(models.TextChoices):
     CHAT = "chat", _("Chat")
     API = "api", _("API")
     MONITORING = "monitoring", _("Monitoring")
+    SELF_SERVICE = "self_service", _("Self-service")
 
 
 class State(models.TextChoices):
