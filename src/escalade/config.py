@@ -73,11 +73,19 @@ class Config:
     api_body_max_kb: int
     text_max_chars: int
     sla_target_max_days: int
+    time_edit_window_hours: int
+    credit_thresholds: list[int]
+    contract_notice_days: int
 
     @property
     def scaled(self) -> bool:
         """True when a database server is configured (PostgreSQL), False in the embedded default."""
         return self.database_url is not None
+
+
+def _percentages(values: list[int]) -> None:
+    if not values or any(not 1 <= value <= 200 for value in values):
+        raise ValidationError("give one to several percentages between 1 and 200")
 
 
 def load_config() -> Config:
@@ -131,6 +139,11 @@ def load_config() -> Config:
             api_body_max_kb=env.int("API_BODY_MAX_KB", 1024, validate=Range(min=16, max=1_048_576)),
             text_max_chars=env.int("TEXT_MAX_CHARS", 100_000, validate=Range(min=1_000, max=10_000_000)),
             sla_target_max_days=env.int("SLA_TARGET_MAX_DAYS", 366, validate=Range(min=1, max=3_660)),
+            time_edit_window_hours=env.int("TIME_EDIT_WINDOW_HOURS", 48, validate=Range(min=0, max=8_760)),
+            credit_thresholds=env.list(
+                "CREDIT_THRESHOLDS", [75, 90, 100], subcast=int, validate=_percentages
+            ),
+            contract_notice_days=env.int("CONTRACT_NOTICE_DAYS", 30, validate=Range(min=0, max=366)),
         )
     env.seal()
     return config
