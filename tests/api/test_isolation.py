@@ -260,7 +260,7 @@ CASES: dict[str, Case] = {
         on_ticket(200, WORKERS) | {"requester_a": 404},
         {"minutes": 45},
         _time_logged,
-    ),  # fmt: skip
+    ),
     "time_entry_remove": Case(
         "DELETE",
         "/api/time-entries/{entry}",

@@ -135,7 +135,7 @@ def time_entry_change(request: HttpRequest, entry_id: int, payload: TimeEntryCha
 
 
 @router.delete("/time-entries/{entry_id}", response={204: None}, summary="Delete a time entry")
-def time_entry_remove(request: HttpRequest, entry_id: int) -> Status:
+def time_entry_remove(request: HttpRequest, entry_id: int) -> Status[None]:
     services.time_entry_delete(actor=actor_of(request), entry=found(_entries(request), entry_id))
     return Status(204, None)
 
