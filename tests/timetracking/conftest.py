@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 from importlib import import_module
+from unittest import mock
 
 import pytest
 from django.apps import apps
@@ -13,7 +14,14 @@ from escalade.tickets.services import ticket_create
 from escalade.timetracking.models import ActivityType
 from tests.tickets.factories import ContractFactory
 
-TODAY = dt.date(2026, 11, 24)
+# A Tuesday morning inside office hours, so that support hours never interfere unless a test wants them.
+TUESDAY_10H = dt.datetime(2026, 11, 24, 9, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock():
+    with mock.patch("django.utils.timezone.now", return_value=TUESDAY_10H):
+        yield
 
 
 @pytest.fixture

@@ -27,12 +27,12 @@ class Totals:
 
 def _totals(entries: QuerySet[TimeEntry]) -> Totals:
     sums = entries.aggregate(
-        minutes=Coalesce(Sum("minutes"), 0),
+        spent=Coalesce(Sum("minutes"), 0),
         billable=Coalesce(Sum("minutes", filter=Q(is_billable=True)), 0),
         billed=Coalesce(Sum("billed_minutes"), 0),
-        entries=Count("pk"),
+        count=Count("pk"),
     )
-    return Totals(sums["minutes"], sums["billable"], sums["billed"], sums["entries"])
+    return Totals(sums["spent"], sums["billable"], sums["billed"], sums["count"])
 
 
 def ticket_entries(*, ticket: Ticket) -> list[TimeEntry]:
