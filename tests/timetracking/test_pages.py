@@ -262,3 +262,26 @@ def test_the_client_manager_exports_their_own_month_only(client, world, ticket, 
     body = client.get(f"/portal/account/export.csv?month={month}").content.decode()
     assert ticket.reference not in body
     assert "Forfait 40 h" not in body
+
+
+def _queries(client, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+def test_panel_and_account_page_queries_do_not_grow_with_entries(client, world, ticket, activities, package):
+    _entry(world, ticket, activities)
+    _login(client, world.agent_a)
+    panel = _queries(client, f"/desk/time/t/{ticket.reference}/")
+    _login(client, world.manager_a)
+    account = _queries(client, "/portal/account/")
+    for _ in range(6):
+        _entry(world, ticket, activities, 30)
+    _login(client, world.agent_a)
+    assert _queries(client, f"/desk/time/t/{ticket.reference}/") == panel
+    _login(client, world.manager_a)
+    assert _queries(client, "/portal/account/") == account

@@ -52,6 +52,9 @@ def _panel(
         "elapsed_minutes": int((timezone.now() - timer.started_at).total_seconds() // 60) if timer else 0,
         "entries": [(entry, services.can_edit_entry(user, entry)) for entry in entries],
         "totals": selectors.ticket_totals(ticket=ticket),
+        "my_month": selectors.agent_totals(
+            agent=user, period_start=timezone.localdate().replace(day=1), period_end=timezone.localdate()
+        ),
         "entry_form": entry_form or EntryForm(),
         "stop_form": stop_form or StopForm(),
     }
