@@ -285,3 +285,11 @@ def test_panel_and_account_page_queries_do_not_grow_with_entries(client, world, 
     assert _queries(client, f"/desk/time/t/{ticket.reference}/") == panel
     _login(client, world.manager_a)
     assert _queries(client, "/portal/account/") == account
+
+
+def test_time_shows_on_the_ticket_timeline_for_staff_only(client, world, ticket, activities):
+    _entry(world, ticket, activities, 95)
+    _login(client, world.agent_a)
+    assert "Time logged: 1 h 35 (billable)" in client.get(f"/desk/t/{ticket.reference}/").content.decode()
+    _login(client, world.requester_a)
+    assert "Time logged" not in client.get(f"/portal/t/{ticket.reference}/").content.decode()

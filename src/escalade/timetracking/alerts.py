@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from escalade.accounts.models import Role, User
 from escalade.contracts.models import Contract
 from escalade.core.events import Published
+from escalade.core.models import Event
 from escalade.mail.outbound import outbound_queue_notice
 from escalade.notifications.models import NotificationKind
 from escalade.notifications.services import Notice, notify_many, supervisors
@@ -53,3 +54,24 @@ def alerts_on_published(items: Sequence[Published]) -> None:
                 )  # fmt: skip
         outbound_queue_notice(kind=kind, recipients=people, event=item.event)
     notify_many(notices=notices)
+
+
+def time_event_label(event: Event) -> str:
+    """The ticket timeline's line for a time entry logged, changed or deleted."""
+    data = event.data.get("after", event.data)
+    minutes = int(data.get("minutes") or 0)
+    duration = f"{minutes // 60} h {minutes % 60:02d}"
+    if event.action == "ticket.time_changed":
+        return _("Time entry changed: %(duration)s") % {"duration": duration}
+    if event.action == "ticket.time_deleted":
+        return _("Time entry deleted: %(duration)s") % {"duration": duration}
+    billable = _("billable") if data.get("billable") else _("not billable")
+    return _("Time logged: %(duration)s (%(billable)s)") % {"duration": duration, "billable": billable}
+
+
+def out_of_contract_label(event: Event) -> str:
+    if event.action == "ticket.out_of_contract_approved":
+        return _("Request outside the contract approved by the client manager")
+    return _("Outside the contract, acknowledged at intake: %(reason)s") % {
+        "reason": event.data.get("reason", "")
+    }
