@@ -293,3 +293,20 @@ def test_time_shows_on_the_ticket_timeline_for_staff_only(client, world, ticket,
     assert "Time logged: 1 h 35 (billable)" in client.get(f"/desk/t/{ticket.reference}/").content.decode()
     _login(client, world.requester_a)
     assert "Time logged" not in client.get(f"/portal/t/{ticket.reference}/").content.decode()
+
+
+@pytest.mark.parametrize("role", ["requester_a", "manager_a", None])
+def test_client_people_and_visitors_never_reach_the_desks_time_pages(client, world, ticket, activities, role):
+    entry = _entry(world, ticket, activities)
+    if role is not None:
+        _login(client, world.person(role))
+    gets = [
+        f"/desk/time/t/{ticket.reference}/", f"/desk/time/entries/{entry.pk}/", "/desk/time/contract-check/",
+        "/desk/time/export/client-a.csv",
+    ]  # fmt: skip
+    posts = [f"/desk/time/t/{ticket.reference}/timer/start/", f"/desk/time/entries/{entry.pk}/delete/",
+             f"/desk/time/t/{ticket.reference}/entries/"]  # fmt: skip
+    expected = 403 if role else 302
+    assert {client.get(url).status_code for url in gets} == {expected}
+    assert {client.post(url).status_code for url in posts} == {expected}
+    assert (TimeEntry.objects.count(), RunningTimer.objects.count()) == (1, 0)
