@@ -61,7 +61,7 @@ class TimeEntryPage(Schema):
 
 
 class MonthQuery(Schema):
-    month: str = Field(..., pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="The month, e.g. 2026-11")
+    month: str = Field(..., pattern=r"^(19|20)\d{2}-(0[1-9]|1[0-2])$", description="The month, e.g. 2026-11")
 
 
 class EntryFilter(MonthQuery):

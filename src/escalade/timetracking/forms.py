@@ -64,7 +64,7 @@ class StopForm(forms.Form):
 class MonthForm(forms.Form):
     """The month of an export or of the client manager's page (``2026-11``)."""
 
-    month = forms.RegexField(regex=r"^\d{4}-(0[1-9]|1[0-2])$", required=False)
+    month = forms.RegexField(regex=r"^(19|20)\d{2}-(0[1-9]|1[0-2])$", required=False)
 
     def month_start(self) -> dt.date:
         value = self.cleaned_data.get("month") if self.is_valid() else ""
