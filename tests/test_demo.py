@@ -7,7 +7,7 @@ from collections import Counter
 import pytest
 
 from escalade.accounts.models import Role, Team, User
-from escalade.contracts.models import Contract
+from escalade.contracts.models import Contract, HourPackage
 from escalade.demo import DEMO_PASSWORD, load_demo
 from escalade.orgs.models import Organisation, Site
 from escalade.tickets.choices import State
@@ -49,6 +49,8 @@ def test_demo_tickets_cover_every_state_contracts_and_levels():
     assert set(Ticket.objects.values_list("channel", flat=True)) >= {"phone", "email", "portal"}
     assert Category.objects.filter(parent__isnull=False).exists()
     assert Ticket.objects.filter(resolution_breached_at__isnull=False).exists()
+    package = HourPackage.objects.get(contract__reference="LEM-2026-01")  # 40 hours, near the 90 % alert
+    assert (package.credit_minutes, package.consumed_minutes, package.entries.count()) == (2400, 2100, 9)
 
 
 def test_demo_logins_work_for_each_role(client):

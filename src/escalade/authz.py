@@ -34,6 +34,7 @@ from escalade.core.models import Event
 from escalade.kb.models import Article, ArticleState, ArticleVisibility
 from escalade.orgs.models import Organisation
 from escalade.tickets.models import Category, Ticket
+from escalade.timetracking.models import TimeEntry
 
 AnyUser = User | AnonymousUser
 ViewFunc = TypeVar("ViewFunc", bound=Callable[..., HttpResponseBase])
@@ -157,6 +158,41 @@ def tickets_visible_to(user: AnyUser) -> QuerySet[Ticket]:
     if person.role == Role.CLIENT_MANAGER:
         return Ticket.objects.filter(organisation_id=person.organisation_id)
     return Ticket.objects.filter(requester=person)
+
+
+def time_entries_visible_to(user: AnyUser) -> QuerySet[TimeEntry]:
+    """Time entries: staff see those of the tickets they see; a client manager their organisation's
+    billable entries (what is invoiced); requesters none."""
+    person = _active(user)
+    if person is None:
+        return TimeEntry.objects.none()
+    if sees_all_organisations(person):
+        return TimeEntry.objects.all()
+    if person.role == Role.AGENT:
+        return TimeEntry.objects.filter(organisation_id__in=served_organisation_ids(person))
+    if person.role == Role.CLIENT_MANAGER:
+        return TimeEntry.objects.filter(organisation_id=person.organisation_id, is_billable=True)
+    return TimeEntry.objects.none()
+
+
+def can_view_consumption(user: AnyUser, organisation_id: int) -> bool:
+    """Hour credits and billable time of a client: the staff who serve it and its client managers."""
+    person = _active(user)
+    if person is None:
+        return False
+    if person.role == Role.CLIENT_MANAGER:
+        return person.organisation_id == organisation_id
+    return is_provider_staff(person) and organisation_id in served_organisation_ids(person)
+
+
+def can_approve_out_of_contract(user: AnyUser, ticket: Ticket) -> bool:
+    """A request outside the contract that needs approval: its organisation's client managers."""
+    person = _active(user)
+    return (
+        person is not None
+        and person.role == Role.CLIENT_MANAGER
+        and person.organisation_id == ticket.organisation_id
+    )
 
 
 def can_view_ticket(user: AnyUser, ticket: Ticket) -> bool:

@@ -76,6 +76,9 @@ class Config:
     api_body_max_kb: int
     text_max_chars: int
     sla_target_max_days: int
+    time_edit_window_hours: int
+    credit_thresholds: list[int]
+    contract_notice_days: int
     directory_key: str | None = None
     directory_sync_minutes: int = 15
     directory_phone_sender: str = "escalade.directory.senders.LogPhoneSender"
@@ -84,6 +87,11 @@ class Config:
     def scaled(self) -> bool:
         """True when a database server is configured (PostgreSQL), False in the embedded default."""
         return self.database_url is not None
+
+
+def _percentages(values: list[int]) -> None:
+    if not values or any(not 1 <= value <= 200 for value in values):
+        raise ValidationError("give one to several percentages between 1 and 200")
 
 
 def load_config() -> Config:
@@ -147,6 +155,11 @@ def load_config() -> Config:
             directory_phone_sender=env.str(
                 "DIRECTORY_PHONE_SENDER", "escalade.directory.senders.LogPhoneSender"
             ),
+            time_edit_window_hours=env.int("TIME_EDIT_WINDOW_HOURS", 48, validate=Range(min=0, max=8_760)),
+            credit_thresholds=env.list(
+                "CREDIT_THRESHOLDS", [75, 90, 100], subcast=int, validate=_percentages
+            ),
+            contract_notice_days=env.int("CONTRACT_NOTICE_DAYS", 30, validate=Range(min=0, max=366)),
         )
     env.seal()
     return config

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "escalade.sla",
     "escalade.tickets",
     "escalade.contracts",
+    "escalade.timetracking",
     "escalade.automation",
     "escalade.notifications",
     "escalade.api",
@@ -283,6 +284,11 @@ ESCALADE_MAIL_REPLY_SAME_ORGANISATION = CONFIG.mail_reply_same_organisation
 # SLA target (its calendar days, so that due dates stay far inside the datetime range).
 ESCALADE_API_BODY_MAX_BYTES = CONFIG.api_body_max_kb * 1024
 ESCALADE_TEXT_MAX_CHARS = CONFIG.text_max_chars
+
+# ---------------------------------------------------------------- time tracking and hour credits (ADR 0017)
+ESCALADE_TIME_EDIT_WINDOW_HOURS = CONFIG.time_edit_window_hours
+ESCALADE_CREDIT_THRESHOLDS = sorted(set(CONFIG.credit_thresholds))
+ESCALADE_CONTRACT_NOTICE_DAYS = CONFIG.contract_notice_days
 ESCALADE_SLA_TARGET_MAX_DAYS = CONFIG.sla_target_max_days
 DEFAULT_FROM_EMAIL = SERVER_EMAIL = CONFIG.email_from
 MAILERS = {"default": email_settings(CONFIG.email_url)}

@@ -18,6 +18,8 @@ urlpatterns = [
     path("desk/automation/", include("escalade.automation.urls")),
     path("desk/webhooks/", include("escalade.webhooks.urls")),
     path("directory/", include("escalade.directory.urls")),
+    path("desk/time/", include("escalade.timetracking.urls")),
+    path("portal/account/", include("escalade.timetracking.portal_urls")),
     path("desk/", include("escalade.workspace.urls")),
     path("portal/", include("escalade.portal.urls")),
     path("help/", include("escalade.kb.urls")),

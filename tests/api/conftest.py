@@ -52,6 +52,9 @@ class Api:
             path, json.dumps(body), content_type="application/json", headers=self.headers(user)
         )
 
+    def delete(self, path: str, user: User | None) -> Any:
+        return self.client.delete(path, headers=self.headers(user))
+
     def upload(self, path: str, user: User | None, data: dict[str, Any]) -> Any:
         return self.client.post(path, data, headers=self.headers(user))
 
@@ -62,6 +65,8 @@ class Api:
             return self.patch(path, user, body)
         if method == "UPLOAD":
             return self.upload(path, user, body)
+        if method == "DELETE":
+            return self.delete(path, user)
         return self.post(path, user, body)
 
 

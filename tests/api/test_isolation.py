@@ -21,6 +21,8 @@ from escalade.orgs.models import Organisation
 from escalade.sla.models import BusinessCalendar, SlaPolicy, SlaTarget, WorkingInterval
 from escalade.tickets import services
 from escalade.tickets.models import Attachment, Category, FollowUp, Tag, Ticket, TicketLink
+from escalade.timetracking.models import ActivityType, TimeEntry
+from escalade.timetracking.services import time_entry_create
 from escalade.webhooks.models import WebhookDelivery, WebhookSubscription
 from escalade.webhooks.services import subscription_create, webhook_send_test
 from tests.tickets.factories import CategoryFactory, ContractFactory
@@ -34,6 +36,10 @@ ROLES = [
 VIEWERS = {"requester_a", "manager_a", "agent_a", "supervisor", "administrator"}  # see client A's ticket
 WORKERS = {"agent_a", "supervisor", "administrator"}  # provider staff serving client A
 SYSTEM = Actor.system("tests")
+# A client's hours: the staff who serve it and its client managers.
+CONSUMERS = {
+    role: 200 if role in {"manager_a", "agent_a", "supervisor", "administrator"} else 404 for role in ROLES
+}
 
 
 def on_ticket(ok: int, allowed: set[str]) -> dict[str, int]:
@@ -73,6 +79,14 @@ def _taken(scene: Scene) -> None:
 
 def _resolved(scene: Scene) -> None:
     services.ticket_resolve(actor=SYSTEM, ticket=scene.ticket, resolution_code="solved", solution="Fait.")
+
+
+def _time_logged(scene: Scene) -> None:
+    entry = time_entry_create(
+        actor=Actor.of(scene.world.agent_a), ticket=scene.ticket,
+        activity=ActivityType.objects.get(code="remote"), minutes=30,
+    )  # fmt: skip
+    scene.ids["entry"] = entry.pk
 
 
 def _escalated(scene: Scene) -> None:
@@ -233,6 +247,33 @@ CASES: dict[str, Case] = {
         "POST", "/api/webhooks/{webhook}/deliveries/{delivery}/replay", administrators(201)
     ),
     "webhook_send_test": Case("POST", "/api/webhooks/{webhook}/test", administrators(201)),
+    "ticket_time_entries": Case("GET", "/api/tickets/{ref}/time-entries", on_ticket(200, VIEWERS)),
+    "time_entry_add": Case(
+        "POST",
+        "/api/tickets/{ref}/time-entries",
+        on_ticket(201, WORKERS),
+        {"activity": "remote", "minutes": 20},
+    ),
+    "time_entry_change": Case(
+        "PATCH",
+        "/api/time-entries/{entry}",
+        on_ticket(200, WORKERS) | {"requester_a": 404},
+        {"minutes": 45},
+        _time_logged,
+    ),
+    "time_entry_remove": Case(
+        "DELETE",
+        "/api/time-entries/{entry}",
+        on_ticket(204, WORKERS) | {"requester_a": 404},
+        None,
+        _time_logged,
+    ),
+    "organisation_time_entries": Case(
+        "GET", "/api/organisations/{org_a}/time-entries?month=2026-11", CONSUMERS, None, _time_logged
+    ),
+    "organisation_consumption": Case(
+        "GET", "/api/organisations/{org_a}/consumption?month=2026-11", CONSUMERS
+    ),
 }
 
 # Everything the API could write, row by row (API tokens left out: using one stamps last_used_at).
@@ -260,6 +301,7 @@ WATCHED: list[type[models.Model]] = [
     SlaTarget,
     WebhookSubscription,
     WebhookDelivery,
+    TimeEntry,
 ]
 
 
@@ -288,6 +330,7 @@ def _template(path: str) -> str:
         "{policy}": "{policy_id}",
         "{webhook}": "{webhook_id}",
         "{delivery}": "{delivery_id}",
+        "{entry}": "{entry_id}",
     }
     path = path.split("?", maxsplit=1)[0].replace("/api/kb/articles/nope", "/api/kb/articles/{slug}")
     for placeholder, name in names.items():

@@ -45,6 +45,10 @@ PATHS = {
     "/api/webhooks/{webhook_id}/deliveries": {"get"},
     "/api/webhooks/{webhook_id}/deliveries/{delivery_id}/replay": {"post"},
     "/api/webhooks/{webhook_id}/test": {"post"},
+    "/api/tickets/{reference}/time-entries": {"get", "post"},
+    "/api/time-entries/{entry_id}": {"patch", "delete"},
+    "/api/organisations/{organisation_id}/time-entries": {"get"},
+    "/api/organisations/{organisation_id}/consumption": {"get"},
 }
 
 

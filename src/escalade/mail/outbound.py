@@ -191,7 +191,7 @@ def render(kind: str, *, language: str, context: dict[str, object], time_zone: s
     return " ".join(subject.split()), body.strip() + "\n"
 
 
-def _queue(wanted: Sequence[tuple[str, User, Ticket, Event | None]]) -> list[OutboundMail]:
+def _queue(wanted: Sequence[tuple[str, User, Ticket | None, Event | None]]) -> list[OutboundMail]:
     """Write one mail per ``(kind, recipient, ticket, event)`` (one insert) and send each from the
     worker after commit.
 
@@ -206,7 +206,7 @@ def _queue(wanted: Sequence[tuple[str, User, Ticket, Event | None]]) -> list[Out
         OutboundMail(
             ticket=ticket, recipient=person, to=person.email, kind=kind, event=event,
             language=person.language if person.language in {"fr", "en"} else settings.LANGUAGE_CODE,
-            message_id=f"<esc.{ticket.pk}.{secrets.token_hex(8)}@{domain}>",
+            message_id=f"<esc.{ticket.pk if ticket else 0}.{secrets.token_hex(8)}@{domain}>",
         )
         for kind, person, ticket, event in wanted
     )  # fmt: skip
@@ -216,6 +216,14 @@ def _queue(wanted: Sequence[tuple[str, User, Ticket, Event | None]]) -> list[Out
     for start in range(0, len(ids), MAILS_PER_TASK):
         outbox_defer(send_mails, ids[start : start + MAILS_PER_TASK])
     return mails
+
+
+def outbound_queue_notice(*, kind: str, recipients: Iterable[User], event: Event) -> list[OutboundMail]:
+    """Queue one mail of ``kind`` about no ticket (a contract alert) to each active recipient with an
+    address; the template reads the event's ``data``."""
+    people = {person.pk: person for person in recipients if person.is_active and person.email}
+    mails = [(kind, person, None, event) for person in people.values()]
+    return _queue(mails)
 
 
 def outbound_queue(*, kind: str, ticket: Ticket, recipient: User, event: Event | None = None) -> OutboundMail:
@@ -233,10 +241,11 @@ def _compose(mail: OutboundMail) -> None:
     site = settings.ESCALADE_SITE_URL
     where = {"reference": ticket.reference if ticket is not None else ""}
     context = {
-        "ticket": ticket, "recipient": recipient, "followup": followup,
-        "portal_url": site + reverse("portal:ticket", kwargs=where),
-        "workspace_url": site + reverse("workspace:ticket", kwargs=where),
+        "ticket": ticket, "recipient": recipient, "followup": followup, "site_url": site,
+        "portal_url": site + reverse("portal:ticket", kwargs=where) if ticket is not None else site,
+        "workspace_url": site + reverse("workspace:ticket", kwargs=where) if ticket is not None else site,
         "reason": (event.data.get("reason", "") if event is not None else ""),
+        "data": event.data if event is not None else {},  # a mail about no ticket (a contract alert)
         "reopen_days": settings.ESCALADE_REOPEN_WINDOW_DAYS,
     }  # fmt: skip
     time_zone = recipient.time_zone if recipient is not None else ""
@@ -250,6 +259,8 @@ def _compose(mail: OutboundMail) -> None:
 
 def _thread_headers(mail: OutboundMail) -> tuple[str, str]:
     """In-Reply-To: the ticket's latest message from this person (else the first); References: the chain."""
+    if mail.ticket_id is None:
+        return "", ""
     history = list(
         MailMessage.objects.filter(ticket=mail.ticket_id).exclude(message_id=mail.message_id).order_by("id")
         .values_list("message_id", "sender", "direction")[:200]

@@ -15,6 +15,7 @@ class NotificationKind(models.TextChoices):
     SLA_BREACH = "sla_breach", _("SLA breached")
     AUTOMATION = "automation", _("Automation rule")
     WEBHOOK_DISABLED = "webhook_disabled", _("Webhook disabled")
+    CONTRACT = "contract", _("Contract and hour credit")
 
 
 class Notification(models.Model):

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from escalade import authz
 from escalade.accounts.models import User
+from escalade.contracts.intake import IntakeAssessment, intake_assess, intake_check, intake_decision_record
 from escalade.core.actors import Actor
 from escalade.core.errors import DomainError
 from escalade.core.forms import form_error
@@ -21,7 +22,7 @@ from escalade.portal import selectors
 from escalade.portal.forms import PortalReplyForm, PortalTicketForm, ReasonForm
 from escalade.tickets import services as tickets
 from escalade.tickets.choices import Channel, State
-from escalade.tickets.models import Ticket
+from escalade.tickets.models import Category, Ticket
 from escalade.tickets.selectors import attachments_visible, timeline_rows
 from escalade.tickets.services.workflow import reopen_window
 
@@ -82,11 +83,14 @@ def new_ticket(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         actor = _actor(request)
         try:
+            assessment = _intake_check(request, data["category"])
             created = tickets.ticket_create(
                 actor=actor, requester=_user(request), title=data["title"], description=data["description"],
                 category=data["category"], urgency=data["urgency"], channel=Channel.PORTAL,
                 custom_fields=form.custom_values(),
             )  # fmt: skip
+            if assessment is not None:
+                intake_decision_record(actor=actor, ticket=created, assessment=assessment)
             for upload in data["attachments"]:
                 tickets.attachment_add(actor=actor, ticket=created, filename=upload.name, content=upload)
         except DomainError as error:
@@ -98,14 +102,32 @@ def new_ticket(request: HttpRequest) -> HttpResponse:
                 request, _("Your request %(reference)s is registered.") % {"reference": created.reference}
             )
             return redirect("portal:ticket", reference=created.reference)
-    return render(request, "portal/new_ticket.html", {"form": form}, status=422 if form.errors else 200)
+    context = {"form": form, "contract_notice": _contract_notice(request)}
+    return render(request, "portal/new_ticket.html", context, status=422 if form.errors else 200)
+
+
+def _intake_check(request: HttpRequest, category: Category | None) -> IntakeAssessment | None:
+    """Out of contract: refused, or to be acknowledged before the request is sent (ADR 0017)."""
+    user = _user(request)
+    acknowledged = bool(request.POST.get("out_of_contract_ack"))
+    return intake_check(organisation=user.organisation, category=category, acknowledged=acknowledged)
+
+
+def _contract_notice(request: HttpRequest) -> IntakeAssessment | None:
+    """What the contract says of the request being written, shown before it is sent."""
+    user = _user(request)
+    chosen = row_id(str((request.POST or request.GET).get("category", "")))
+    category = authz.categories_visible_to(user).filter(pk=chosen).first() if chosen else None
+    assessment = intake_assess(organisation=user.organisation, category=category)
+    return assessment if assessment.is_out_of_contract else None
 
 
 @portal_only
 @require_GET
 def category_fields(request: HttpRequest) -> HttpResponse:
-    """The chosen category's own fields (htmx partial of the new-ticket form)."""
-    return render(request, "portal/_category_fields.html", {"form": _new_ticket_form(request)})
+    """The chosen category's own fields and the contract notice (htmx partial of the new-ticket form)."""
+    context = {"form": _new_ticket_form(request), "contract_notice": _contract_notice(request)}
+    return render(request, "portal/_category_fields.html", context)
 
 
 def _page(request: HttpRequest, ticket: Ticket, **forms: object) -> HttpResponse:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -14,9 +15,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 from escalade import authz
 from escalade.accounts.models import User
 from escalade.accounts.selectors import teams_of
+from escalade.contracts.intake import IntakeAssessment, intake_check, intake_decision_record
 from escalade.core.errors import DomainError
 from escalade.core.forms import form_error
 from escalade.core.text import row_id
+from escalade.tickets.models import Category
+from escalade.timetracking.views import contract_notice
 from escalade.workspace import selectors, services
 from escalade.workspace.forms import MacroForm, PhoneCallForm
 from escalade.workspace.views import actor_of, staff_only
@@ -59,12 +63,18 @@ def call(request: HttpRequest) -> HttpResponse:
         chosen = next((t for t in open_tickets if t.reference == cleaned["ticket"]), None)
         try:
             assert caller is not None
-            logged = services.phone_call_log(
-                actor=actor_of(request), caller=caller, started_at=cleaned["started_at"],
-                duration_seconds=cleaned["duration"], ticket=chosen, title=cleaned["title"],
-                description=cleaned["description"], category=cleaned["category"],
-                impact=cleaned["impact"], urgency=cleaned["urgency"],
-            )  # fmt: skip
+            with transaction.atomic():
+                assessment = _intake_check(request, caller, cleaned["category"]) if chosen is None else None
+                logged = services.phone_call_log(
+                    actor=actor_of(request), caller=caller, started_at=cleaned["started_at"],
+                    duration_seconds=cleaned["duration"], ticket=chosen, title=cleaned["title"],
+                    description=cleaned["description"], category=cleaned["category"],
+                    impact=cleaned["impact"], urgency=cleaned["urgency"],
+                )  # fmt: skip
+                if assessment is not None:
+                    intake_decision_record(
+                        actor=actor_of(request), ticket=logged.ticket, assessment=assessment
+                    )
         except DomainError as error:
             form_error(form, error)
         else:
@@ -72,8 +82,17 @@ def call(request: HttpRequest) -> HttpResponse:
                 request, _("Call logged on %(reference)s.") % {"reference": logged.ticket.reference}
             )
             return redirect("workspace:ticket", reference=logged.ticket.reference)
-    context = {"form": form, "caller": caller, "open_tickets": open_tickets, "contract": contract}
+    context = {
+        "form": form, "caller": caller, "open_tickets": open_tickets, "contract": contract,
+        "contract_notice": contract_notice(user, caller, (data or request.GET).get("category")),
+    }  # fmt: skip
     return render(request, "workspace/call.html", context, status=422 if form.errors else 200)
+
+
+def _intake_check(request: HttpRequest, caller: User, category: Category | None) -> IntakeAssessment | None:
+    """Out of contract: refused, or acknowledged by the agent before the ticket is created (ADR 0017)."""
+    acknowledged = bool(request.POST.get("out_of_contract_ack"))
+    return intake_check(organisation=caller.organisation, category=category, acknowledged=acknowledged)
 
 
 def _macro_form(user: User, data: Any = None, initial: dict[str, Any] | None = None) -> MacroForm:

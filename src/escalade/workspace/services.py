@@ -22,6 +22,7 @@ from escalade.core.services import event_record
 from escalade.tickets import services as tickets
 from escalade.tickets.choices import Channel, Impact, State, Urgency
 from escalade.tickets.models import Category, FollowUp, Ticket
+from escalade.timetracking.services import time_entry_for_call
 from escalade.workspace.models import Macro, PhoneCall, SavedView
 
 # States a macro may set in one click (resolving needs a code and a solution, closing is the requester's).
@@ -191,6 +192,7 @@ def phone_call_log(
         actor=actor, obj=ticket, action="ticket.phone_call", organisation_id=ticket.organisation_id,
         data={"call": call.pk, "caller": caller.pk, "duration_seconds": duration_seconds},
     )  # fmt: skip
+    time_entry_for_call(actor=actor, ticket=ticket, duration_seconds=duration_seconds)
     return call
 
 
