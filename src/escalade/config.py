@@ -73,6 +73,9 @@ class Config:
     api_body_max_kb: int
     text_max_chars: int
     sla_target_max_days: int
+    oncall_sms_url: str
+    oncall_sms_token: str
+    oncall_link_hours: int
 
     @property
     def scaled(self) -> bool:
@@ -131,6 +134,9 @@ def load_config() -> Config:
             api_body_max_kb=env.int("API_BODY_MAX_KB", 1024, validate=Range(min=16, max=1_048_576)),
             text_max_chars=env.int("TEXT_MAX_CHARS", 100_000, validate=Range(min=1_000, max=10_000_000)),
             sla_target_max_days=env.int("SLA_TARGET_MAX_DAYS", 366, validate=Range(min=1, max=3_660)),
+            oncall_sms_url=env.str("ONCALL_SMS_URL", ""),
+            oncall_sms_token=env.str("ONCALL_SMS_TOKEN", ""),
+            oncall_link_hours=env.int("ONCALL_LINK_HOURS", 12, validate=Range(min=1, max=168)),
         )
     env.seal()
     return config
