@@ -86,7 +86,8 @@ def alertmanager(tmp_path: Path, live_server: Any, world: Any) -> Iterator[tuple
     log = (tmp_path / "alertmanager.log").open("wb")
     process = subprocess.Popen(
         [BINARY, f"--config.file={tmp_path / 'alertmanager.yml'}", f"--storage.path={tmp_path / 'data'}",
-         f"--web.listen-address=127.0.0.1:{port}", f"--web.external-url={address}", "--cluster.listen-address="],
+         f"--web.listen-address=127.0.0.1:{port}", f"--web.external-url={address}",
+         "--cluster.listen-address="],
         stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
     try:
