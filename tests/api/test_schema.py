@@ -45,6 +45,9 @@ PATHS = {
     "/api/webhooks/{webhook_id}/deliveries": {"get"},
     "/api/webhooks/{webhook_id}/deliveries/{delivery_id}/replay": {"post"},
     "/api/webhooks/{webhook_id}/test": {"post"},
+    "/api/oncall/now": {"get"},
+    "/api/oncall/pagings": {"get"},
+    "/api/oncall/pagings/{paging_id}/acknowledge": {"post"},
 }
 
 

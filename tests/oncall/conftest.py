@@ -4,6 +4,7 @@ from typing import Any
 
 import pytest
 
+from tests.api.conftest import api  # noqa: F401 - a fixture: the API called with a person's token
 from tests.oncall.helpers import Rota, rota_build
 from tests.webhooks.conftest import Receiver, receiver  # noqa: F401 - a local stand-in HTTP server
 

@@ -12,6 +12,7 @@ from escalade.api import conversation, directory, errors, sla, tickets
 from escalade.api.auth import TokenAuth
 from escalade.api.schemas.common import ErrorOut
 from escalade.kb import api as kb_api
+from escalade.oncall import api as oncall_api
 from escalade.webhooks import api as webhooks_api
 from escalade.webhooks.payloads import openapi_webhooks
 
@@ -73,3 +74,4 @@ api.add_router("", directory.router)
 api.add_router("", sla.router)
 api.add_router("", kb_api.router)
 api.add_router("", webhooks_api.router)
+api.add_router("", oncall_api.router)
