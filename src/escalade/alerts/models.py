@@ -106,6 +106,10 @@ class Alert(models.Model):
     triage_reason = models.CharField(_("triage reason"), max_length=200, blank=True)
     first_seen_at = models.DateTimeField(_("first seen"), default=timezone.now)
     last_seen_at = models.DateTimeField(_("last seen"), default=timezone.now)
+    history_at = models.DateTimeField(
+        _("last written to the incident"), null=True, blank=True,
+        help_text=_("Repeats reach the incident's history every few minutes; the counter has them all."),
+    )  # fmt: skip
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
 
     class Meta:

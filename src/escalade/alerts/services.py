@@ -42,7 +42,7 @@ from escalade.orgs.models import Organisation, Site
 from escalade.tickets.choices import OPEN_STATES, Channel, Priority, ResolutionCode
 from escalade.tickets.models import Category, Ticket
 from escalade.tickets.services import ticket_add_note, ticket_create, ticket_reopen, ticket_resolve
-from escalade.tickets.services._common import locked, record
+from escalade.tickets.services._common import locked, record, record_many
 
 DEFAULT_PRIORITIES = {
     "critical": 1,
@@ -54,6 +54,7 @@ DEFAULT_PRIORITIES = {
     "info": 4,
 }
 REJECTED_BODY_LIMIT = 64 * 1024
+REPEAT_HISTORY = dt.timedelta(minutes=5)  # repeats written to the incident at most this often
 
 
 @dataclass
@@ -138,17 +139,63 @@ def incoming_read(*, source: AlertSource, body: bytes) -> list[Incoming]:
 
 def alerts_receive(*, source: AlertSource, body: bytes) -> IntakeReport:
     """Handle one intake body: each alert deduplicated into its incident. A malformed body is kept
-    (:func:`payload_reject`) and MalformedPayload raised for the caller's 4xx."""
+    (:func:`payload_reject`) and MalformedPayload raised for the caller's 4xx.
+
+    Repeats of alerts already firing (a storm's bulk) are counted together, in one transaction for the
+    body (their open rows locked in one query, updated in one); the others (new, resolved, silenced,
+    flapping) are handled one by one, each in its own transaction."""
     try:
         incoming = incoming_read(source=source, body=body)
     except MalformedPayload as error:
         payload_reject(source=source, body=body, reason=str(error))
         raise
     report = IntakeReport()
-    for item in incoming:
+    for item in _repeats_count(source, incoming, report):
         outcome = alert_receive(source=source, incoming=item)
         setattr(report, outcome, getattr(report, outcome) + 1)
     return report
+
+
+def _repeats_count(source: AlertSource, incoming: Sequence[Incoming], report: IntakeReport) -> list[Incoming]:
+    """Count the repeats of firing alerts in one go; return the alerts left for :func:`alert_receive`."""
+    resolving = {item.fingerprint for item in incoming if item.is_resolved}
+    wanted = {item.fingerprint for item in incoming if item.fingerprint not in resolving}
+    if not wanted:
+        return list(incoming)
+    now = timezone.now()
+    with transaction.atomic():
+        rows = {
+            row.fingerprint: row
+            for row in Alert.objects.select_for_update(of=("self",))
+            .select_related("ticket")
+            .filter(source=source, is_open=True, state=AlertState.FIRING, fingerprint__in=wanted)
+        }
+        rest: list[Incoming] = []
+        counted: dict[int, Alert] = {}
+        for item in incoming:
+            row = rows.get(item.fingerprint) if item.fingerprint in wanted else None
+            if row is None:
+                rest.append(item)
+                continue
+            row.occurrences += 1
+            row.last_seen_at = now
+            counted[row.pk] = row
+            report.repeated += 1
+        due = [row for row in counted.values() if row.ticket_id is not None and _history_due(row, now)]
+        for row in due:
+            row.history_at = now
+        if counted:
+            Alert.objects.bulk_update(counted.values(), ["occurrences", "last_seen_at", "history_at"])
+        if due:
+            record_many(
+                actors=[channel_actor(source)] * len(due), tickets=[row.ticket for row in due if row.ticket],
+                action="ticket.alert_repeated", data=[_event_data(source, row) for row in due],
+            )  # fmt: skip
+    return rest
+
+
+def _history_due(alert: Alert, now: dt.datetime) -> bool:
+    return alert.history_at is None or now - alert.history_at >= REPEAT_HISTORY
 
 
 def alert_receive(*, source: AlertSource, incoming: Incoming) -> str:
@@ -219,9 +266,12 @@ def _repeat(source: AlertSource, alert: Alert, incoming: Incoming, now: dt.datet
         still = maintenance_covering(organisation=alert.organisation, labels=alert.labels, at=now)
         if still is None:  # the window is over and the alert still fires: now it is an incident
             return _open(source, alert, route_for(source, alert.labels), now)
-    alert.save(update_fields=["occurrences", "last_seen_at"])
-    if alert.ticket_id is not None:
+    fields = ["occurrences", "last_seen_at"]
+    if alert.ticket_id is not None and _history_due(alert, now):
+        alert.history_at = now
+        fields.append("history_at")
         _ticket_event(source, _ticket_of(alert), "ticket.alert_repeated", alert)
+    alert.save(update_fields=fields)
     return "repeated" if alert.state == AlertState.FIRING else str(_quiet_outcome(alert))
 
 
@@ -281,13 +331,17 @@ def _resolve(source: AlertSource, incoming: Incoming) -> str:
     return "resolved"
 
 
-def _ticket_event(source: AlertSource, ticket: Ticket | None, action: str, alert: Alert) -> None:
-    if ticket is None:
-        return
-    data: dict[str, JSONValue] = {
+def _event_data(source: AlertSource, alert: Alert) -> dict[str, JSONValue]:
+    return {
         "alert": alert.pk, "fingerprint": alert.fingerprint, "title": alert.title,
         "occurrences": alert.occurrences, "flaps": alert.flaps, "source": source.name,
     }  # fmt: skip
+
+
+def _ticket_event(source: AlertSource, ticket: Ticket | None, action: str, alert: Alert) -> None:
+    if ticket is None:
+        return
+    data = _event_data(source, alert)
     if action == "ticket.alert_fired":
         data["labels"] = alert.labels
     record(actor=channel_actor(source), ticket=ticket, action=action, data=data)
