@@ -29,6 +29,8 @@ LOADERS = (
     "escalade.kb.demo:load",
     "escalade.search.demo:load",
     "escalade.webhooks.demo:load",
+    "escalade.oncall.demo:load",
+    "escalade.alerts.demo:load",
 )
 DEMO_PASSWORD = "demo"  # noqa: S105 - the demo data is public by design
 
