@@ -27,10 +27,10 @@ LOADERS = (
     "escalade.workspace.demo:load",
     "escalade.automation.demo:load",
     "escalade.kb.demo:load",
+    "escalade.oncall.demo:load",  # before webhooks: the past incidents send no demo message
+    "escalade.alerts.demo:load",
     "escalade.search.demo:load",
     "escalade.webhooks.demo:load",
-    "escalade.oncall.demo:load",
-    "escalade.alerts.demo:load",
 )
 DEMO_PASSWORD = "demo"  # noqa: S105 - the demo data is public by design
 
