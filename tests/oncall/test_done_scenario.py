@@ -93,3 +93,22 @@ def test_disk_full_on_sunday_night_pages_escalates_and_resolves(
         "ticket.resolved",
         "ticket.paging_ended",
     ]
+
+
+def test_the_incident_timeline_tells_the_alert_and_the_pages(client, world, rota):
+    with frozen(SUNDAY_2H):
+        _post(client, rota.source.token, sample("alertmanager-0.25-firing.json"))
+    with frozen(SUNDAY_2H + dt.timedelta(minutes=15)):
+        escalations_sweep()
+    ticket = Ticket.objects.get()
+    world.agent_a.language = "en"
+    world.agent_a.save()
+    client.force_login(world.agent_a)
+    page = client.get(f"/desk/t/{ticket.reference}/", headers={"accept-language": "en"}).content.decode()
+    for line in (
+        "Alert “Disk / is 97% full” fired",
+        f"Paged {rota.first.full_name} (level 1): Monitoring alert",
+        "No acknowledgement: escalated to level 2",
+        f"Paged {rota.second.full_name} (level 2): Monitoring alert",
+    ):
+        assert line in page, line

@@ -33,6 +33,7 @@ from escalade.oncall.models import (
     TargetKind,
 )
 from escalade.oncall.selectors import on_call_user
+from escalade.tickets.choices import OPEN_STATES
 from escalade.tickets.models import Ticket
 from escalade.tickets.services._common import record
 
@@ -214,6 +215,9 @@ def _escalate(paging_id: int, now: dt.datetime) -> int:
         ).first()
         if paging is None:
             return 0  # acknowledged, closed, or escalated by another worker meanwhile
+        if paging.ticket.state not in OPEN_STATES:  # resolved without the paging being closed
+            pagings_close(tickets=[paging.ticket], reason=_("The ticket is resolved."))
+            return 0
         levels = _levels(paging.policy)
         paging.level += 1
         if paging.level >= len(levels):

@@ -71,12 +71,24 @@ def _may_page(item: Published) -> bool:
     )
 
 
+def _may_have_been_paged(ticket: Ticket) -> bool:
+    """Only these tickets can have a paging: the others end without a query."""
+    return (
+        ticket.channel == Channel.MONITORING
+        or ticket.priority == Priority.CRITICAL
+        or ticket.resolution_breached_at is not None
+        or ticket.first_response_breached_at is not None
+    )
+
+
 def oncall_on_ticket_events(published: Sequence[Published]) -> None:
     """Start or end pagings for the published ticket events (in the caller's transaction)."""
     ending = {
         item.event.object_id: item.subject
         for item in published
-        if item.event.action in ENDING and isinstance(item.subject, Ticket)
+        if item.event.action in ENDING
+        and isinstance(item.subject, Ticket)
+        and _may_have_been_paged(item.subject)
     }
     paging = [item for item in published if item.event.action not in ENDING and _may_page(item)]
     policies = policies_active() if paging else []
