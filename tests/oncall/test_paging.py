@@ -195,3 +195,15 @@ def test_office_hours_come_from_the_tickets_sla_calendar(world, rota):
     assert SlaPolicy.objects.filter(is_default=True).exists()
     with frozen(TUESDAY_10H.replace(hour=22)):  # a weekday evening: outside office hours
         assert _paged(_ticket(world, priority=1)) == [rota.second.email]  # the second week's person
+
+
+def test_the_minute_job_runs_once_per_tick_however_many_workers(world, rota):
+    from escalade.oncall.tasks import escalate
+
+    with frozen(SUNDAY_2H):
+        ticket = _ticket(world, priority=1)
+    with frozen(SUNDAY_2H + dt.timedelta(minutes=15, seconds=5)):
+        assert escalate.run_once() is True
+    with frozen(SUNDAY_2H + dt.timedelta(minutes=15, seconds=40)):  # another worker, same minute
+        assert escalate.run_once() is False
+    assert _paged(ticket) == [rota.first.email, rota.second.email]
