@@ -254,3 +254,29 @@ def test_a_generic_body_without_the_mapped_status_is_refused(post, world):
     response = post(source.token, {"event_id": "1"})
     assert response.status_code == 400
     assert "status" in response.json()["message"]
+
+
+def test_a_supervisor_sets_a_maintenance_window_from_the_desk(client, post, source, world):
+    client.force_login(world.supervisor)
+    response = client.post(
+        "/desk/alerts/maintenance/",
+        {"organisation": world.client_a.pk, "reason": "Remplacement du disque",
+         "matchers": "instance=db1:9100", "starts_at": "2026-12-06T01:00", "ends_at": "2026-12-06T04:00"},
+    )  # fmt: skip
+    assert response.status_code == 302
+    with frozen(SUNDAY_2H):
+        assert "Remplacement du disque" in client.get("/desk/alerts/maintenance/").content.decode()
+    with frozen(SUNDAY_2H):
+        assert post(source.token, _body(_alert("DiskFull"))).json()["silenced"] == 1
+    client.force_login(world.agent_a)
+    assert client.get("/desk/alerts/maintenance/").status_code == 403
+
+
+def test_a_maintenance_window_must_end_after_it_starts(client, world):
+    client.force_login(world.supervisor)
+    response = client.post(
+        "/desk/alerts/maintenance/",
+        {"organisation": world.client_a.pk, "reason": "Oops", "starts_at": "2026-12-06T04:00",
+         "ends_at": "2026-12-06T01:00"},
+    )  # fmt: skip
+    assert response.status_code == 422

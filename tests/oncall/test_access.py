@@ -42,7 +42,7 @@ def _urls(world: Any, rota: Any) -> dict[str, list[str]]:
             reverse("oncall:schedules"), reverse("oncall:schedule", args=[rota.schedule.pk]),
             reverse("oncall:pagings"), reverse("oncall:report"),
         ],
-        "supervisors": [reverse("alerts:triage")],
+        "supervisors": [reverse("alerts:triage"), reverse("alerts:maintenance")],
         "administrators": [reverse("alerts:sources"), reverse("alerts:source", args=[rota.source.pk])],
         "posts": [
             reverse("alerts:rotate", args=[rota.source.pk]), reverse("alerts:triage_file", args=[triage.pk]),

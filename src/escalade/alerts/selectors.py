@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from escalade.alerts.models import Alert, AlertSource, AlertState, RejectedPayload
+from escalade.alerts.models import Alert, AlertSource, AlertState, MaintenanceWindow, RejectedPayload
 from escalade.core.models import Event
 
 ALERT_ACTIONS = (
@@ -38,6 +39,12 @@ def triage_queue(*, before: int | None = None) -> list[Alert]:
     if before is not None:
         rows = rows.filter(id__lt=before)
     return list(rows[:PAGE_SIZE])
+
+
+def maintenance_current() -> list[MaintenanceWindow]:
+    """Windows not over yet, soonest first."""
+    rows = MaintenanceWindow.objects.filter(ends_at__gt=timezone.now()).select_related("organisation")
+    return list(rows.order_by("starts_at", "id")[:PAGE_SIZE])
 
 
 def rejected_of(*, source: AlertSource) -> list[RejectedPayload]:

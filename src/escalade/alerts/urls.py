@@ -10,6 +10,7 @@ urlpatterns = [
     path("sources/<int:pk>/rotate/", views.source_rotate, name="rotate"),
     path("triage/", views.triage_list, name="triage"),
     path("triage/<int:pk>/", views.triage_file, name="triage_file"),
+    path("maintenance/", views.maintenance, name="maintenance"),
 ]
 
 intake_patterns = [

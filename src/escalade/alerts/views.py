@@ -18,6 +18,7 @@ from escalade.alerts import selectors, services
 from escalade.alerts.models import Alert, AlertSource
 from escalade.alerts.normalise import MalformedPayload
 from escalade.core.errors import DomainError
+from escalade.core.forms import form_error
 from escalade.orgs.models import Organisation
 from escalade.workspace.views import actor_of
 
@@ -88,6 +89,47 @@ class TriageForm(forms.Form):
         queryset=Organisation.objects.filter(kind=Organisation.Kind.CLIENT),
         label=gettext_lazy("Organisation"),
     )
+
+
+class MaintenanceForm(forms.Form):
+    organisation = forms.ModelChoiceField(
+        queryset=Organisation.objects.filter(kind=Organisation.Kind.CLIENT),
+        label=gettext_lazy("Organisation"),
+    )
+    reason = forms.CharField(label=gettext_lazy("Reason"), max_length=200)
+    starts_at = forms.DateTimeField(
+        label=gettext_lazy("Starts at"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    ends_at = forms.DateTimeField(
+        label=gettext_lazy("Ends at"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    matchers = forms.CharField(
+        label=gettext_lazy("Labels"), required=False, max_length=500,
+        help_text=gettext_lazy("name=value pairs, separated by commas (instance=db1:9100); empty: all."),
+    )  # fmt: skip
+
+    def clean_matchers(self) -> dict[str, str]:
+        pairs = [part.strip() for part in self.cleaned_data["matchers"].split(",") if part.strip()]
+        if any("=" not in pair for pair in pairs):
+            raise forms.ValidationError(gettext_lazy("Write name=value pairs."))
+        return {name.strip(): value.strip() for name, _sep, value in (pair.partition("=") for pair in pairs)}
+
+
+@triagers_only
+@require_http_methods(["GET", "POST"])
+def maintenance(request: HttpRequest) -> HttpResponse:
+    """Maintenance windows: the current and coming ones, and a form to add one."""
+    form = MaintenanceForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.maintenance_create(actor=actor_of(request), **form.cleaned_data)
+        except DomainError as error:
+            form_error(form, error)
+        else:
+            messages.success(request, _("Maintenance window saved: its alerts are silenced."))
+            return redirect("alerts:maintenance")
+    context = {"windows": selectors.maintenance_current(), "form": form}
+    return render(request, "alerts/maintenance.html", context, status=422 if form.errors else 200)
 
 
 def _before(request: HttpRequest) -> int | None:
