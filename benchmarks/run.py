@@ -436,6 +436,13 @@ def bench_webhooks(tickets: int) -> dict[str, Any]:
     return run(tickets)
 
 
+def bench_alerts(tickets: int) -> dict[str, Any]:
+    """Alert notifications per second of one worker, a storm deduplicated: see benchmarks/alerts.py."""
+    from benchmarks.alerts import bench_alerts as run
+
+    return run(tickets)
+
+
 SUITES: dict[str, Callable[[int], dict[str, Any]]] = {
     "pages": bench_pages,
     "search": bench_search,
@@ -447,6 +454,7 @@ SUITES: dict[str, Callable[[int], dict[str, Any]]] = {
     "memory": bench_memory,
     "automation": bench_automation,
     "webhooks": bench_webhooks,
+    "alerts": bench_alerts,
 }
 
 

@@ -314,3 +314,18 @@ def require(predicate: Callable[[AnyUser], bool]) -> Callable[[ViewFunc], ViewFu
 def signed_in(user: AnyUser) -> bool:
     """Any active person."""
     return _active(user) is not None
+
+
+def can_manage_alert_sources(user: AnyUser) -> bool:
+    """Alert sources (intake tokens, mappings), their refused payloads: administrators only."""
+    return can_access_admin_site(user)
+
+
+def can_triage_alerts(user: AnyUser) -> bool:
+    """The triage queue (alerts no organisation claims yet): supervisors and administrators."""
+    return sees_all_organisations(user)
+
+
+def can_view_oncall(user: AnyUser) -> bool:
+    """Schedules, who is on call, pages and their report: provider staff."""
+    return is_provider_staff(user)

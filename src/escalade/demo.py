@@ -28,6 +28,8 @@ LOADERS = (
     "escalade.automation.demo:load",
     "escalade.kb.demo:load",
     "escalade.identity.demo:load",
+    "escalade.oncall.demo:load",  # before webhooks: the past incidents send no demo message
+    "escalade.alerts.demo:load",
     "escalade.search.demo:load",
     "escalade.directory.demo:load",  # before webhooks: its past tickets send no demo webhook
     "escalade.webhooks.demo:load",

@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "escalade.search",
     "escalade.mail",
     "escalade.webhooks",
+    "escalade.alerts",
+    "escalade.oncall",
     "escalade.workspace",
     "escalade.portal",
     "escalade.identity",
@@ -277,6 +279,9 @@ ESCALADE_WEBHOOK_CONNECT_TIMEOUT = CONFIG.webhook_connect_timeout
 ESCALADE_WEBHOOK_TIMEOUT = CONFIG.webhook_timeout
 ESCALADE_WEBHOOK_DISABLE_AFTER_FAILURES = CONFIG.webhook_disable_after_failures
 ESCALADE_WEBHOOK_ALLOWED_NETWORKS = CONFIG.webhook_allowed_networks
+ESCALADE_ONCALL_SMS_URL = CONFIG.oncall_sms_url
+ESCALADE_ONCALL_SMS_TOKEN = CONFIG.oncall_sms_token
+ESCALADE_ONCALL_LINK_HOURS = CONFIG.oncall_link_hours
 ESCALADE_MAIL_MAX_PARTS = CONFIG.mail_max_parts
 ESCALADE_MAIL_MAX_ATTACHMENTS = CONFIG.mail_max_attachments
 ESCALADE_MAIL_REPLY_SAME_ORGANISATION = CONFIG.mail_reply_same_organisation

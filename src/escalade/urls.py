@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from escalade.alerts.urls import intake_patterns as alert_intake
 from escalade.api.router import api
 from escalade.core import views as core_views
 
@@ -20,6 +21,10 @@ urlpatterns = [
     path("directory/", include("escalade.directory.urls")),
     path("desk/time/", include("escalade.timetracking.urls")),
     path("portal/account/", include("escalade.timetracking.portal_urls")),
+    path("desk/alerts/", include("escalade.alerts.urls")),
+    path("desk/oncall/", include("escalade.oncall.urls")),
+    path("alerts/intake/", include(alert_intake)),
+    path("oncall/", include("escalade.oncall.public_urls")),
     path("desk/", include("escalade.workspace.urls")),
     path("portal/", include("escalade.portal.urls")),
     path("help/", include("escalade.kb.urls")),

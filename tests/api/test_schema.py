@@ -49,6 +49,9 @@ PATHS = {
     "/api/time-entries/{entry_id}": {"patch", "delete"},
     "/api/organisations/{organisation_id}/time-entries": {"get"},
     "/api/organisations/{organisation_id}/consumption": {"get"},
+    "/api/oncall/now": {"get"},
+    "/api/oncall/pagings": {"get"},
+    "/api/oncall/pagings/{paging_id}/acknowledge": {"post"},
 }
 
 

@@ -13,6 +13,7 @@ from escalade.api.auth import TokenAuth
 from escalade.api.schemas.common import ErrorOut
 from escalade.kb import api as kb_api
 from escalade.timetracking import api as timetracking_api
+from escalade.oncall import api as oncall_api
 from escalade.webhooks import api as webhooks_api
 from escalade.webhooks.payloads import openapi_webhooks
 
@@ -75,3 +76,4 @@ api.add_router("", sla.router)
 api.add_router("", kb_api.router)
 api.add_router("", webhooks_api.router)
 api.add_router("", timetracking_api.router)
+api.add_router("", oncall_api.router)
