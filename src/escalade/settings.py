@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "escalade.webhooks",
     "escalade.workspace",
     "escalade.portal",
+    "escalade.reports",
     "escalade.core.admin_apps.EscaladeAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
