@@ -96,13 +96,28 @@ def ticket_events(*, tickets: Sequence[Ticket]) -> dict[int, _Events]:
 
 
 class Policies:
-    """SLA policies and targets read once for a batch of tickets."""
+    """SLA policies and targets read once for a batch of tickets (one query when every policy has
+    targets; the default policy only when a ticket has none)."""
 
     def __init__(self, tickets: Sequence[Ticket]) -> None:
         ids = {t.sla_policy_id for t in tickets if t.sla_policy_id}
-        self.policies = {p.pk: p for p in SlaPolicy.objects.select_related("calendar").filter(pk__in=ids)}
-        self.default = SlaPolicy.objects.select_related("calendar").filter(is_default=True).first()
-        self.targets = {(t.policy_id, t.priority): t for t in SlaTarget.objects.filter(policy_id__in=ids)}
+        targets = (
+            SlaTarget.objects.select_related("policy__calendar").filter(policy_id__in=ids) if ids else []
+        )
+        self.targets = {(t.policy_id, t.priority): t for t in targets}
+        self.policies = {t.policy_id: t.policy for t in self.targets.values()}
+        if missing := ids - set(self.policies):
+            self.policies |= {
+                p.pk: p for p in SlaPolicy.objects.select_related("calendar").filter(pk__in=missing)
+            }
+        self._default: SlaPolicy | bool | None = False
+
+    @property
+    def default(self) -> SlaPolicy | None:
+        if self._default is False:
+            self._default = SlaPolicy.objects.select_related("calendar").filter(is_default=True).first()
+        assert not isinstance(self._default, bool)
+        return self._default
 
     def of(self, ticket: Ticket) -> tuple[SlaPolicy | None, SlaTarget | None]:
         policy = self.policies.get(ticket.sla_policy_id) if ticket.sla_policy_id else None
@@ -124,10 +139,15 @@ def ticket_facts(*, tickets: Sequence[Ticket], now: dt.datetime | None = None) -
     now = now or timezone.now()
     events = ticket_events(tickets=tickets)
     policies = Policies(tickets)
-    scores = dict(
-        Survey.objects.filter(ticket_id__in=[t.pk for t in tickets], score__isnull=False).values_list(
-            "ticket_id", "score"
+    resolved = [t.pk for t in tickets if t.state in RESOLVED_STATES]
+    scores = (
+        dict(
+            Survey.objects.filter(ticket_id__in=resolved, score__isnull=False).values_list(
+                "ticket_id", "score"
+            )
         )
+        if resolved
+        else {}
     )
     return {ticket.pk: _fact(ticket, events[ticket.pk], policies, scores, now) for ticket in tickets}
 
@@ -189,6 +209,21 @@ def _fact(
         fact.is_self_service = ticket.support_level == 0
         fact.is_first_contact = ticket.support_level == 1 and events.max_level <= 1 and events.reopens == 0
     return fact
+
+
+def new_ticket_fact(ticket: Ticket) -> TicketFact:
+    """The fact of a ticket just created: its history is its creation, so nothing is read."""
+    return TicketFact(
+        ticket_id=ticket.pk,
+        organisation_id=ticket.organisation_id,
+        team_id=ticket.team_id or NONE,
+        category_id=ticket.category_id or NONE,
+        channel=ticket.channel,
+        assignee_id=ticket.assignee_id or NONE,
+        priority=ticket.priority,
+        created_day=local_day(ticket.created_at),
+        max_level=ticket.support_level,
+    )
 
 
 def _seconds(duration: dt.timedelta) -> int:

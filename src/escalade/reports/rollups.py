@@ -7,16 +7,19 @@ import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import connection, transaction
 
-from escalade.reports.facts import FACT_FIELDS, fact_key, ticket_facts
+from escalade.reports.facts import FACT_FIELDS, fact_key, new_ticket_fact, ticket_facts
 from escalade.reports.models import DailyRollup, TicketFact
 from escalade.tickets.models import Ticket
 
 Bucket = tuple[dt.date, int, int, int, str]  # day, organisation, team, category, channel
 Deltas = dict[Bucket, Counter[str]]
 REBUILD_BATCH = 500
+BUCKET_COLUMNS = ("day", "organisation_id", "team_id", "category_id", "channel")
+COUNTERS = tuple(
+    f.attname for f in DailyRollup._meta.concrete_fields if f.attname not in {"id", *BUCKET_COLUMNS}
+)
 
 
 def contribution(fact: TicketFact) -> Deltas:
@@ -58,33 +61,49 @@ def _add(into: Deltas, deltas: Deltas, sign: int) -> None:
 
 
 def rollups_apply(deltas: Mapping[Bucket, Counter[str]]) -> None:
-    """Add ``deltas`` to the rollup rows (created when missing), with ``F()`` updates."""
-    for bucket, counters in sorted(deltas.items(), key=lambda item: str(item[0])):
-        changes = {name: value for name, value in counters.items() if value}
-        if not changes:
-            continue
-        day, organisation_id, team_id, category_id, channel = bucket
-        key = {
-            "day": day, "organisation_id": organisation_id, "team_id": team_id,
-            "category_id": category_id, "channel": channel,
-        }  # fmt: skip
-        updates = {name: F(name) + value for name, value in changes.items()}
-        if DailyRollup.objects.filter(**key).update(**updates):
-            continue
-        try:
-            with transaction.atomic():
-                DailyRollup.objects.create(**key, **changes)
-        except IntegrityError:  # another transaction created the row in between
-            DailyRollup.objects.filter(**key).update(**updates)
-
-
-def facts_refresh(*, tickets: Sequence[Ticket]) -> None:
-    """Recompute the facts of ``tickets`` and move the rollups by the difference."""
-    if not tickets:
+    """Add ``deltas`` to the rollup rows in one statement: ``INSERT ... ON CONFLICT DO UPDATE`` adding
+    to the counters (PostgreSQL and SQLite both have it), so concurrent writers never lose a count."""
+    rows = [
+        (bucket, [counters.get(name, 0) for name in COUNTERS])
+        for bucket, counters in sorted(deltas.items(), key=lambda item: str(item[0]))
+        if any(counters.values())
+    ]
+    if not rows:
         return
+    table = connection.ops.quote_name(DailyRollup._meta.db_table)
+    columns = [*BUCKET_COLUMNS, *COUNTERS]
+    quoted = [connection.ops.quote_name(column) for column in columns]
+    placeholders = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    sets = ", ".join(f"{name} = {table}.{name} + excluded.{name}" for name in quoted[len(BUCKET_COLUMNS) :])
+    sql = (
+        f"INSERT INTO {table} ({', '.join(quoted)}) VALUES {', '.join([placeholders] * len(rows))} "  # noqa: S608 - names from the model
+        f"ON CONFLICT ({', '.join(quoted[: len(BUCKET_COLUMNS)])}) DO UPDATE SET {sets}"
+    )
+    params: list[object] = []
+    for bucket, values in rows:
+        params += [*bucket, *values]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def facts_refresh(*, created: Sequence[Ticket] = (), changed: Sequence[Ticket] = ()) -> None:
+    """Recompute the facts of ``changed`` tickets and start those of ``created`` ones (nothing to
+    read: a new ticket has no history), and move the rollups by the difference."""
+    deltas: Deltas = defaultdict(Counter)
+    if changed:
+        _refresh_changed(changed, deltas)
+    if created:
+        # A rule reacting to the creation may already have changed the ticket (a nested publish that
+        # wrote its fact): only the facts this insert adds count.
+        facts = [new_ticket_fact(ticket) for ticket in created]
+        for fact in _insert_new(facts):
+            _add(deltas, contribution(fact), +1)
+    rollups_apply(deltas)
+
+
+def _refresh_changed(tickets: Sequence[Ticket], deltas: Deltas) -> None:
     new = ticket_facts(tickets=tickets)
     old = TicketFact.objects.in_bulk([t.pk for t in tickets])
-    deltas: Deltas = defaultdict(Counter)
     inserts: list[TicketFact] = []
     updates: list[TicketFact] = []
     for pk, fact in new.items():
@@ -100,7 +119,25 @@ def facts_refresh(*, tickets: Sequence[Ticket]) -> None:
     TicketFact.objects.bulk_create(inserts)
     if updates:
         TicketFact.objects.bulk_update(updates, FACT_FIELDS)
-    rollups_apply(deltas)
+
+
+def _insert_new(facts: Sequence[TicketFact]) -> list[TicketFact]:
+    """Insert ``facts`` unless their ticket has one already; the facts inserted (one statement)."""
+    fields = [TicketFact._meta.get_field(name) for name in ("ticket", *FACT_FIELDS)]
+    quoted = [connection.ops.quote_name(field.column) for field in fields]
+    table = connection.ops.quote_name(TicketFact._meta.db_table)
+    placeholders = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    sql = (
+        f"INSERT INTO {table} ({', '.join(quoted)}) VALUES {', '.join([placeholders] * len(facts))} "  # noqa: S608 - names from the model
+        f"ON CONFLICT ({quoted[0]}) DO NOTHING RETURNING {quoted[0]}"
+    )
+    params: list[object] = []
+    for fact in facts:
+        params += [field.get_db_prep_save(getattr(fact, field.attname), connection) for field in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        inserted = {row[0] for row in cursor.fetchall()}
+    return [fact for fact in facts if fact.ticket_id in inserted]
 
 
 def rollups_from_facts(facts: Iterable[TicketFact]) -> dict[Bucket, dict[str, int]]:
@@ -115,14 +152,10 @@ def rollups_stored() -> dict[Bucket, dict[str, int]]:
     """The rollup rows as stored, without zero counters and empty rows."""
     found: dict[Bucket, dict[str, int]] = {}
     for row in DailyRollup.objects.all():
-        counters = {name: getattr(row, name) for name in _COUNTERS if getattr(row, name)}
+        counters = {name: getattr(row, name) for name in COUNTERS if getattr(row, name)}
         if counters:
             found[(row.day, row.organisation_id, row.team_id, row.category_id, row.channel)] = counters
     return found
-
-
-_BUCKET_FIELDS = ("id", "day", "organisation_id", "team_id", "category_id", "channel")
-_COUNTERS = tuple(f.attname for f in DailyRollup._meta.concrete_fields if f.attname not in _BUCKET_FIELDS)
 
 
 @transaction.atomic

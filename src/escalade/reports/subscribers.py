@@ -16,9 +16,14 @@ IGNORED = frozenset({"ticket.note_added", "ticket.attachment_added", "ticket.lin
 
 def reports_on_ticket_events(published: Sequence[Published]) -> None:
     """Refresh the facts of the tickets the events are about, as the services left them."""
-    tickets: dict[int, Ticket] = {}
+    created: dict[int, Ticket] = {}
+    changed: dict[int, Ticket] = {}
     for item in published:
         if item.event.action in IGNORED or not isinstance(item.subject, Ticket):
             continue
-        tickets[item.subject.pk] = item.subject
-    facts_refresh(tickets=list(tickets.values()))
+        fresh = item.event.action == "ticket.created" and item.subject.is_open
+        into = created if fresh and item.subject.first_responded_at is None else changed
+        into[item.subject.pk] = item.subject  # the last state the service left it in
+    for pk in changed:
+        created.pop(pk, None)
+    facts_refresh(created=list(created.values()), changed=list(changed.values()))
