@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from django.db import connection, transaction
 
@@ -79,7 +80,7 @@ def rollups_apply(deltas: Mapping[Bucket, Counter[str]]) -> None:
         f"INSERT INTO {table} ({', '.join(quoted)}) VALUES {', '.join([placeholders] * len(rows))} "  # noqa: S608 - names from the model
         f"ON CONFLICT ({', '.join(quoted[: len(BUCKET_COLUMNS)])}) DO UPDATE SET {sets}"
     )
-    params: list[object] = []
+    params: list[Any] = []
     for bucket, values in rows:
         params += [*bucket, *values]
     with connection.cursor() as cursor:
@@ -123,15 +124,16 @@ def _refresh_changed(tickets: Sequence[Ticket], deltas: Deltas) -> None:
 
 def _insert_new(facts: Sequence[TicketFact]) -> list[TicketFact]:
     """Insert ``facts`` unless their ticket has one already; the facts inserted (one statement)."""
-    fields = [TicketFact._meta.get_field(name) for name in ("ticket", *FACT_FIELDS)]
-    quoted = [connection.ops.quote_name(field.column) for field in fields]
+    fields = [field for field in TicketFact._meta.concrete_fields if field.name in {"ticket", *FACT_FIELDS}]
+    quoted = [connection.ops.quote_name(field.attname) for field in fields]
     table = connection.ops.quote_name(TicketFact._meta.db_table)
     placeholders = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    key = connection.ops.quote_name("ticket_id")
     sql = (
         f"INSERT INTO {table} ({', '.join(quoted)}) VALUES {', '.join([placeholders] * len(facts))} "  # noqa: S608 - names from the model
-        f"ON CONFLICT ({quoted[0]}) DO NOTHING RETURNING {quoted[0]}"
+        f"ON CONFLICT ({key}) DO NOTHING RETURNING {key}"
     )
-    params: list[object] = []
+    params: list[Any] = []
     for fact in facts:
         params += [field.get_db_prep_save(getattr(fact, field.attname), connection) for field in fields]
     with connection.cursor() as cursor:
