@@ -78,6 +78,18 @@ def can_manage_webhooks(user: AnyUser) -> bool:
     return can_access_admin_site(user)
 
 
+def can_view_reports(user: AnyUser) -> bool:
+    """The desk's reports of every client, their exports and the monthly client reports: supervisors
+    and administrators (agents see their own part of the dashboard)."""
+    return sees_all_organisations(user)
+
+
+def can_view_client_reports(user: AnyUser) -> bool:
+    """A client's monthly reports in the portal: that client's managers."""
+    person = _active(user)
+    return person is not None and person.role == Role.CLIENT_MANAGER
+
+
 def organisations_visible_to(user: AnyUser) -> QuerySet[Organisation]:
     """The organisations whose data ``user`` may see."""
     person = _active(user)

@@ -18,6 +18,7 @@ from marshmallow import ValidationError
 from marshmallow.validate import OneOf, Range
 
 PREFIX = "ESCALADE_"
+SURVEY_CHANNELS = ("email", "portal", "phone", "chat", "api", "monitoring")  # tickets.choices.Channel
 SECRET_KEY_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
 
 
@@ -28,6 +29,14 @@ def _networks(values: list[str]) -> bool:
             ipaddress.ip_network(value, strict=False)
         except ValueError as error:
             raise ValidationError(f"not an IP network: {value!r}") from error
+    return True
+
+
+def _survey_channels(values: list[str]) -> bool:
+    """Each value is a ticket channel."""
+    unknown = [value for value in values if value not in SURVEY_CHANNELS]
+    if unknown:
+        raise ValidationError(f"not a ticket channel: {', '.join(unknown)}")
     return True
 
 
@@ -73,6 +82,9 @@ class Config:
     api_body_max_kb: int
     text_max_chars: int
     sla_target_max_days: int
+    survey_delay_minutes: int
+    survey_channels: list[str]
+    survey_answer_days: int
 
     @property
     def scaled(self) -> bool:
@@ -131,6 +143,13 @@ def load_config() -> Config:
             api_body_max_kb=env.int("API_BODY_MAX_KB", 1024, validate=Range(min=16, max=1_048_576)),
             text_max_chars=env.int("TEXT_MAX_CHARS", 100_000, validate=Range(min=1_000, max=10_000_000)),
             sla_target_max_days=env.int("SLA_TARGET_MAX_DAYS", 366, validate=Range(min=1, max=3_660)),
+            survey_delay_minutes=env.int("SURVEY_DELAY_MINUTES", 60, validate=Range(min=0, max=43_200)),
+            survey_channels=env.list(
+                "SURVEY_CHANNELS",
+                ["email", "portal", "phone", "chat"],
+                validate=_survey_channels,
+            ),
+            survey_answer_days=env.int("SURVEY_ANSWER_DAYS", 14, validate=Range(min=1, max=365)),
         )
     env.seal()
     return config

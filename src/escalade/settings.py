@@ -260,6 +260,12 @@ ESCALADE_MAIL_REPLY_SAME_ORGANISATION = CONFIG.mail_reply_same_organisation
 ESCALADE_API_BODY_MAX_BYTES = CONFIG.api_body_max_kb * 1024
 ESCALADE_TEXT_MAX_CHARS = CONFIG.text_max_chars
 ESCALADE_SLA_TARGET_MAX_DAYS = CONFIG.sla_target_max_days
+# ---------------------------------------------------------------- reports (escalade.reports)
+# Satisfaction surveys: how long after the resolution, for tickets from which channels, and how long the
+# link (and a change of the answer) stays valid.
+ESCALADE_SURVEY_DELAY_MINUTES = CONFIG.survey_delay_minutes
+ESCALADE_SURVEY_CHANNELS = CONFIG.survey_channels
+ESCALADE_SURVEY_ANSWER_DAYS = CONFIG.survey_answer_days
 DEFAULT_FROM_EMAIL = SERVER_EMAIL = CONFIG.email_from
 MAILERS = {"default": email_settings(CONFIG.email_url)}
 

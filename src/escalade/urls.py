@@ -16,6 +16,7 @@ urlpatterns = [
     path("api/", api.urls),
     path("desk/automation/", include("escalade.automation.urls")),
     path("desk/webhooks/", include("escalade.webhooks.urls")),
+    path("", include("escalade.reports.urls")),  # /desk/reports/, /survey/, /portal/reports/
     path("desk/", include("escalade.workspace.urls")),
     path("portal/", include("escalade.portal.urls")),
     path("help/", include("escalade.kb.urls")),

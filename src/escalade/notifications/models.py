@@ -15,6 +15,7 @@ class NotificationKind(models.TextChoices):
     SLA_BREACH = "sla_breach", _("SLA breached")
     AUTOMATION = "automation", _("Automation rule")
     WEBHOOK_DISABLED = "webhook_disabled", _("Webhook disabled")
+    BAD_SURVEY = "bad_survey", _("Dissatisfied requester")
 
 
 class Notification(models.Model):

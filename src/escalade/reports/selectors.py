@@ -332,3 +332,26 @@ def daily_series(*, filters: ReportFilters) -> dict[dt.date, dict[str, int]]:
     for row in rows:
         found[row["day"]] = {"created": row["created"], "resolved": row["resolved"]}
     return dict(found)
+
+
+def survey_comments(*, filters: ReportFilters, limit: int = 50) -> Table:
+    """The requesters' comments of the period (tickets resolved in it), newest first."""
+    from escalade.reports.models import Survey  # noqa: PLC0415 - beside the facts
+
+    ticket_ids = (
+        filters.facts()
+        .filter(resolved_day__gte=filters.start, resolved_day__lte=filters.end, csat_score__isnull=False)
+        .values("ticket_id")
+    )
+    surveys = (
+        Survey.objects.select_related("ticket")
+        .filter(ticket_id__in=ticket_ids)
+        .exclude(comment="")
+        .order_by("-answered_at")[:limit]
+    )
+    return Table(
+        key="comments",
+        title=str(_("Comments")),
+        columns=(str(_("Ticket")), str(_("Score")), str(_("Comment"))),
+        rows=tuple((s.ticket.reference, s.score, s.comment) for s in surveys),
+    )

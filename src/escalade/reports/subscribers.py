@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from escalade.core.events import Published
 from escalade.reports.rollups import facts_refresh
+from escalade.reports.surveys import survey_plan
 from escalade.tickets.models import Ticket
 
 # Events that change nothing the reports count (the rest refresh the fact, which costs a read of the
@@ -27,3 +28,9 @@ def reports_on_ticket_events(published: Sequence[Published]) -> None:
     for pk in changed:
         created.pop(pk, None)
     facts_refresh(created=list(created.values()), changed=list(changed.values()))
+    resolved = {
+        item.subject.pk: item.subject
+        for item in published
+        if item.event.action == "ticket.resolved" and isinstance(item.subject, Ticket)
+    }
+    survey_plan(tickets=list(resolved.values()))
