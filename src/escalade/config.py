@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 from environs import Env
 from marshmallow import ValidationError
-from marshmallow.validate import OneOf, Range
+from marshmallow.validate import OneOf, Range, Regexp
 
 PREFIX = "ESCALADE_"
 SURVEY_CHANNELS = ("email", "portal", "phone", "chat", "api", "monitoring")  # tickets.choices.Channel
@@ -85,6 +85,8 @@ class Config:
     survey_delay_minutes: int
     survey_channels: list[str]
     survey_answer_days: int
+    report_colour: str
+    report_logo: str
 
     @property
     def scaled(self) -> bool:
@@ -150,6 +152,8 @@ def load_config() -> Config:
                 validate=_survey_channels,
             ),
             survey_answer_days=env.int("SURVEY_ANSWER_DAYS", 14, validate=Range(min=1, max=365)),
+            report_colour=env.str("REPORT_COLOUR", "#1d4ed8", validate=Regexp(r"^#[0-9a-fA-F]{6}$")),
+            report_logo=env.str("REPORT_LOGO", ""),
         )
     env.seal()
     return config

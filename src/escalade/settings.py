@@ -266,6 +266,9 @@ ESCALADE_SLA_TARGET_MAX_DAYS = CONFIG.sla_target_max_days
 ESCALADE_SURVEY_DELAY_MINUTES = CONFIG.survey_delay_minutes
 ESCALADE_SURVEY_CHANNELS = CONFIG.survey_channels
 ESCALADE_SURVEY_ANSWER_DAYS = CONFIG.survey_answer_days
+# The monthly client report's colour and logo (a file path; empty: the provider's name only).
+ESCALADE_REPORT_COLOUR = CONFIG.report_colour
+ESCALADE_REPORT_LOGO = CONFIG.report_logo
 DEFAULT_FROM_EMAIL = SERVER_EMAIL = CONFIG.email_from
 MAILERS = {"default": email_settings(CONFIG.email_url)}
 

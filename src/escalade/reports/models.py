@@ -185,3 +185,42 @@ class Survey(models.Model):
 
     def __str__(self) -> str:
         return f"survey {self.ticket_id}"
+
+
+def monthly_report_path(instance: MonthlyReport, filename: str) -> str:
+    return f"reports/{instance.organisation_id}/{instance.month:%Y-%m}-{instance.pk}.pdf"
+
+
+class MonthlyReport(models.Model):
+    """A client's report for one month: a draft with the supervisor's free text until it is sent; the
+    PDF sent is kept as it was (re-downloaded, never recomputed)."""
+
+    organisation = models.ForeignKey(
+        "orgs.Organisation",
+        verbose_name=_("client"),
+        on_delete=models.CASCADE,
+        related_name="monthly_reports",
+    )
+    month = models.DateField(_("month"), help_text=_("Its first day."))
+    language = models.CharField(_("language"), max_length=8, default="fr")
+    free_text = models.TextField(_("the supervisor's words"), blank=True)
+    pdf = models.FileField(_("PDF"), upload_to=monthly_report_path, blank=True, max_length=255)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    sent_to = models.TextField(_("sent to"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("monthly client report")
+        verbose_name_plural = _("monthly client reports")
+        ordering = ("-month", "organisation_id")
+        constraints = (
+            models.UniqueConstraint(fields=("organisation", "month"), name="monthly_report_unique"),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id} {self.month:%Y-%m}"
+
+    @property
+    def is_sent(self) -> bool:
+        return self.sent_at is not None
