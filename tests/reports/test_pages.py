@@ -120,3 +120,21 @@ def test_the_report_page_shows_charts_with_their_tables(client, world):
     assert page.count("<svg") >= 4
     assert 'role="img"' in page
     assert "<caption>" in page
+
+
+def test_an_absent_agent_gets_no_automatic_assignment(world):
+    from django.utils import timezone
+
+    from escalade.accounts.models import Team
+
+    team = Team.objects.get(name="L1 A")
+    team.is_auto_assign = True
+    team.save()
+    requester = world.requester_a
+    first = ticket_create(actor=Actor.of(requester), requester=requester, title="Avant l'absence")
+    Absence.objects.create(user=world.agent_a, starts_on=timezone.localdate(), ends_on=timezone.localdate())
+
+    second = ticket_create(actor=Actor.of(requester), requester=requester, title="Pendant l'absence")
+
+    assert first.assignee == world.agent_a
+    assert second.assignee is None
