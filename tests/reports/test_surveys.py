@@ -136,3 +136,15 @@ def test_an_expired_link_opens_nothing(client, world):
         response = client.get(f"/survey/{token}/5/")
 
     assert response.status_code == 404
+
+
+def test_the_requester_answers_from_the_portal_too(client, world):
+    survey = sent(world)
+    client.force_login(world.requester_a)
+
+    page = client.get(f"/portal/t/{survey.ticket.reference}/").content.decode()
+
+    assert 'id="portal-survey"' in page
+    client.force_login(world.requester_a2)  # a colleague who may see the ticket gets no survey box
+    other = client.get(f"/portal/t/{survey.ticket.reference}/")
+    assert 'id="portal-survey"' not in other.content.decode()
