@@ -138,3 +138,22 @@ def test_an_absent_agent_gets_no_automatic_assignment(world):
 
     assert first.assignee == world.agent_a
     assert second.assignee is None
+
+
+def test_a_section_registered_by_another_app_is_in_every_report_and_export(client, world, monkeypatch):
+    from escalade.reports import selectors
+    from escalade.reports.selectors import ReportFilters, Table
+
+    def hours(filters: ReportFilters) -> Table:
+        return Table(
+            key="hours", title="Hours per contract", columns=("Contract", "Hours"), rows=(("Support", 12),)
+        )
+
+    monkeypatch.setitem(selectors._sections, "timetracking.hours", hours)
+    client.force_login(world.supervisor)
+
+    page = client.get("/desk/reports/").content.decode()
+    exported = client.get("/desk/reports/", {"export": "csv"}).content.decode()
+
+    assert "Hours per contract" in page
+    assert "Support,12" in exported
