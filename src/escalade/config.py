@@ -15,9 +15,10 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 from environs import Env
 from marshmallow import ValidationError
-from marshmallow.validate import OneOf, Range
+from marshmallow.validate import OneOf, Range, Regexp
 
 PREFIX = "ESCALADE_"
+SURVEY_CHANNELS = ("email", "portal", "phone", "chat", "api", "monitoring")  # tickets.choices.Channel
 SECRET_KEY_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
 
 
@@ -28,6 +29,14 @@ def _networks(values: list[str]) -> bool:
             ipaddress.ip_network(value, strict=False)
         except ValueError as error:
             raise ValidationError(f"not an IP network: {value!r}") from error
+    return True
+
+
+def _survey_channels(values: list[str]) -> bool:
+    """Each value is a ticket channel."""
+    unknown = [value for value in values if value not in SURVEY_CHANNELS]
+    if unknown:
+        raise ValidationError(f"not a ticket channel: {', '.join(unknown)}")
     return True
 
 
@@ -82,6 +91,11 @@ class Config:
     oncall_sms_url: str
     oncall_sms_token: str
     oncall_link_hours: int
+    survey_delay_minutes: int
+    survey_channels: list[str]
+    survey_answer_days: int
+    report_colour: str
+    report_logo: str
     directory_key: str | None = None
     directory_sync_minutes: int = 15
     directory_phone_sender: str = "escalade.directory.senders.LogPhoneSender"
@@ -166,6 +180,15 @@ def load_config() -> Config:
             oncall_sms_url=env.str("ONCALL_SMS_URL", ""),
             oncall_sms_token=env.str("ONCALL_SMS_TOKEN", ""),
             oncall_link_hours=env.int("ONCALL_LINK_HOURS", 12, validate=Range(min=1, max=168)),
+            survey_delay_minutes=env.int("SURVEY_DELAY_MINUTES", 60, validate=Range(min=0, max=43_200)),
+            survey_channels=env.list(
+                "SURVEY_CHANNELS",
+                ["email", "portal", "phone", "chat"],
+                validate=_survey_channels,
+            ),
+            survey_answer_days=env.int("SURVEY_ANSWER_DAYS", 14, validate=Range(min=1, max=365)),
+            report_colour=env.str("REPORT_COLOUR", "#1d4ed8", validate=Regexp(r"^#[0-9a-fA-F]{6}$")),
+            report_logo=env.str("REPORT_LOGO", ""),
         )
     env.seal()
     return config

@@ -34,6 +34,7 @@ LOADERS = (
     "escalade.directory.demo:load",  # before webhooks: its past tickets send no demo webhook
     "escalade.webhooks.demo:load",
     "escalade.timetracking.demo:load",
+    "escalade.reports.demo:load",
 )
 DEMO_PASSWORD = "demo"  # noqa: S105 - the demo data is public by design
 

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "escalade.portal",
     "escalade.identity",
     "escalade.directory",
+    "escalade.reports",
     "escalade.core.admin_apps.EscaladeAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -295,6 +296,15 @@ ESCALADE_TIME_EDIT_WINDOW_HOURS = CONFIG.time_edit_window_hours
 ESCALADE_CREDIT_THRESHOLDS = sorted(set(CONFIG.credit_thresholds))
 ESCALADE_CONTRACT_NOTICE_DAYS = CONFIG.contract_notice_days
 ESCALADE_SLA_TARGET_MAX_DAYS = CONFIG.sla_target_max_days
+# ---------------------------------------------------------------- reports (escalade.reports)
+# Satisfaction surveys: how long after the resolution, for tickets from which channels, and how long the
+# link (and a change of the answer) stays valid.
+ESCALADE_SURVEY_DELAY_MINUTES = CONFIG.survey_delay_minutes
+ESCALADE_SURVEY_CHANNELS = CONFIG.survey_channels
+ESCALADE_SURVEY_ANSWER_DAYS = CONFIG.survey_answer_days
+# The monthly client report's colour and logo (a file path; empty: the provider's name only).
+ESCALADE_REPORT_COLOUR = CONFIG.report_colour
+ESCALADE_REPORT_LOGO = CONFIG.report_logo
 DEFAULT_FROM_EMAIL = SERVER_EMAIL = CONFIG.email_from
 MAILERS = {"default": email_settings(CONFIG.email_url)}
 

@@ -25,6 +25,7 @@ urlpatterns = [
     path("desk/oncall/", include("escalade.oncall.urls")),
     path("alerts/intake/", include(alert_intake)),
     path("oncall/", include("escalade.oncall.public_urls")),
+    path("", include("escalade.reports.urls")),  # /desk/reports/, /survey/, /portal/reports/
     path("desk/", include("escalade.workspace.urls")),
     path("portal/", include("escalade.portal.urls")),
     path("help/", include("escalade.kb.urls")),

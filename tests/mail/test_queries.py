@@ -23,9 +23,10 @@ pytestmark = pytest.mark.django_db
 
 # A message on its own (``escalade mail ingest`` from an MTA, a quarantine retry): 6 for the mail itself
 # (lookup, savepoint, rate, sender, record), 7 for a reply (its ticket); the rest is the ticket service.
-NEW_TICKET = 20  # ticket_create: contract, team, reference, SLA, the acknowledgement (1), the outbox (1)
-REPLY = 19  # ticket_reply: row lock, event, SLA, the mails to the team's agents (2, whatever their number),
-# the outbox (1)
+NEW_TICKET = 22  # ticket_create: contract, team, reference, SLA, the acknowledgement (1), the outbox (1),
+# the reports' fact and rollup (2)
+REPLY = 22  # ticket_reply: row lock, event, SLA, the mails to the team's agents (2, whatever their number),
+# the outbox (1), the reports (3: history, targets, the fact; an unchanged fact writes nothing)
 
 # The poller: per chunk of fetched messages, 1 already-claimed lookup and 3 lookups (senders' accounts,
 # their rate, our records of the messages and of those they answer; a 4th for the tickets these records
@@ -34,11 +35,13 @@ REPLY = 19  # ticket_reply: row lock, event, SLA, the mails to the team's agents
 # New requests and replies wait until the group ends, then are written together (savepoint, 2):
 POLL, CLAIMS = 1 + 3 + 2 + 2 + 2, 2
 # ticket_create_many: its savepoint, the matrix, contracts, teams, references, the default policy, the
-# tickets, events, acknowledgements, policies, targets, due dates, the outbox (after-commit work).
-CREATIONS = 2 + 12
+# tickets, events, acknowledgements, policies, targets, due dates, the outbox (after-commit work), the
+# reports' facts and rollups (2).
+CREATIONS = 2 + 14
 # ticket_reply_many: its savepoint, the row locks, follow-ups, tickets, events, the agents to mail (1,
-# whatever their number), the mails, policies, histories, targets (the due dates did not move), the outbox.
-REPLIES = 2 + 10
+# whatever their number), the mails, policies, histories, targets (the due dates did not move), the outbox,
+# the reports (3: history, targets, facts).
+REPLIES = 2 + 13
 # and one insert for the records of all the messages (the "+ 1" below).
 
 

@@ -16,5 +16,6 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             "audit": authz.can_view_audit_log(user),
             "admin": authz.can_access_admin_site(user),
             "automation": authz.can_manage_automation(user),
+            "reports": authz.can_view_reports(user),
         }
     }

@@ -21,7 +21,10 @@ from escalade.core.selectors import (
 
 @authz.require(authz.signed_in)
 def home(request: HttpRequest) -> HttpResponse:
-    """The landing page after sign-in: provider staff go to the desk, everyone else to the portal."""
+    """The landing page after sign-in: supervisors and administrators go to the dashboard, agents to
+    their queues, everyone else to the portal."""
+    if authz.can_view_reports(request.user):
+        return redirect("reports:dashboard")
     return redirect("workspace:queue" if authz.is_provider_staff(request.user) else "portal:my_tickets")
 
 

@@ -16,6 +16,7 @@ class NotificationKind(models.TextChoices):
     AUTOMATION = "automation", _("Automation rule")
     WEBHOOK_DISABLED = "webhook_disabled", _("Webhook disabled")
     CONTRACT = "contract", _("Contract and hour credit")
+    BAD_SURVEY = "bad_survey", _("Dissatisfied requester")
 
 
 class Notification(models.Model):

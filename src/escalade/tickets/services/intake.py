@@ -13,8 +13,9 @@ from dataclasses import field as default
 from datetime import date
 from typing import Any
 
+from django.apps import apps
 from django.db import connection, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -257,8 +258,13 @@ def team_loads(*, teams: Iterable[Team]) -> TeamLoads:
     team_ids = {team.pk for team in teams if team.is_auto_assign}
     if not team_ids:
         return loads
+    # Planned absences (reports.Absence, edited in the admin) count as unavailable for the day.
+    absent = apps.get_model("reports", "Absence").objects.filter(
+        user_id=OuterRef("user_id"), starts_on__lte=timezone.localdate(), ends_on__gte=timezone.localdate()
+    )
     memberships = (
         TeamMembership.objects.filter(team_id__in=team_ids, is_available=True, user__is_active=True)
+        .filter(~Exists(absent))
         .select_related("user")
         .annotate(
             load=Count("user__assigned_tickets", filter=Q(user__assigned_tickets__state__in=OPEN_STATES))

@@ -1,0 +1,157 @@
+"""Reports at a modest size: the dashboard, one client's month (PDF included), 12 months of all clients.
+
+    .venv/bin/python benchmarks/reports.py --tickets 20000     # its own database, escalade_bench_reports
+
+Tickets are written straight into the table (12 months, 10 clients, 3 teams, 8 categories, 10 % open;
+resolved ones answered within hours), then ``rollups_rebuild`` computes their facts and rollups (timed:
+the rebuild command's speed). The figures then come from the rollups and the fact rows, as in the desk.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from benchmarks import bench_env  # noqa: E402 - the repository root is on the path just above
+
+CLIENTS, TEAMS, CATEGORIES = 10, 3, 8
+
+
+def _timed(action: Callable[[], Any], runs: int) -> dict[str, float]:
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        action()
+        samples.append(time.perf_counter() - start)
+    ordered = sorted(samples)
+    return {
+        "p50_ms": round(statistics.median(ordered) * 1000, 1),
+        "p95_ms": round(ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))] * 1000, 1),
+    }
+
+
+def _fill(tickets: int) -> None:
+    from django.db import connection
+
+    from escalade.accounts.models import Role, Team, User
+    from escalade.orgs.models import Organisation
+    from escalade.tickets.models import Category, Ticket
+
+    existing = Ticket.objects.count()
+    if existing >= tickets:
+        return
+    provider = Organisation.objects.get_or_create(
+        slug="provider", defaults={"name": "Provider", "kind": "provider"}
+    )[0]
+    clients = [
+        Organisation.objects.get_or_create(slug=f"client-{n}", defaults={"name": f"Client {n}"})[0]
+        for n in range(CLIENTS)
+    ]
+    teams = [Team.objects.get_or_create(name=f"Team {n}")[0] for n in range(TEAMS)]
+    categories = [
+        Category.objects.get_or_create(name_fr=f"Cat {n}", name_en=f"Cat {n}")[0] for n in range(CATEGORIES)
+    ]
+    requesters = [
+        User.objects.get_or_create(email=f"req{n}@client.example", defaults={"organisation": org})[0]
+        for n, org in enumerate(clients)
+    ]
+    User.objects.get_or_create(
+        email="supervisor@provider.example", defaults={"organisation": provider, "role": Role.SUPERVISOR}
+    )
+    rows = [
+        Ticket(
+            reference=f"BEN-{n:07d}",
+            title=f"Ticket {n}",
+            requester=requesters[n % CLIENTS],
+            organisation=clients[n % CLIENTS],
+            team=teams[n % TEAMS],
+            category=categories[n % CATEGORIES],
+            priority=1 + n % 5,
+            state="new" if n % 10 == 0 else "resolved",
+        )
+        for n in range(existing, tickets)
+    ]
+    Ticket.objects.bulk_create(rows, batch_size=5_000)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE tickets_ticket SET created_at = now() - (id % 365) * interval '1 day' "
+            "- (id % 600) * interval '1 minute'"
+        )
+        cursor.execute(
+            "UPDATE tickets_ticket SET first_responded_at = created_at + (id % 240) * interval '1 minute', "
+            "resolved_at = created_at + (id % 4000) * interval '1 minute' WHERE state = 'resolved'"
+        )
+
+
+def bench_reports(*, tickets: int) -> dict[str, object]:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from escalade.accounts.models import User
+    from escalade.orgs.models import Organisation
+    from escalade.reports.content import report_content
+    from escalade.reports.dashboard import dashboard_for
+    from escalade.reports.models import MonthlyReport
+    from escalade.reports.monthly import monthly_pdf
+    from escalade.reports.rollups import rollups_rebuild
+    from escalade.reports.selectors import ReportFilters
+
+    _fill(tickets)
+    start = time.perf_counter()
+    counted = rollups_rebuild()
+    rebuild = time.perf_counter() - start
+    supervisor = User.objects.get(email="supervisor@provider.example")
+    client = Organisation.objects.get(slug="client-0")
+    all_clients = frozenset(Organisation.objects.values_list("pk", flat=True))
+    today = timezone.localdate()
+    month = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    report = MonthlyReport.objects.get_or_create(organisation=client, month=month)[0]
+    year = ReportFilters(start=today - dt.timedelta(days=365), end=today, organisation_ids=all_clients)
+    return {
+        "tickets": counted,
+        "rebuild (facts and rollups)": f"{rebuild:.1f} s ({counted / rebuild:.0f} tickets/s)",
+        "dashboard (supervisor)": _timed(lambda: dashboard_for(user=supervisor), 20),
+        "one client's month, PDF included": _timed(lambda: monthly_pdf(report=report), 5),
+        "12 months, all clients": _timed(lambda: report_content(filters=year), 5),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--tickets", type=int, default=20_000)
+    args = parser.parse_args()
+    env = bench_env("bench_reports")
+    database = "escalade_bench_reports"
+    exists = subprocess.run(
+        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-tAc",
+         f"SELECT 1 FROM pg_database WHERE datname='{database}'"],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()  # fmt: skip
+    if not exists:
+        subprocess.run(
+            ["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", f"CREATE DATABASE {database}"], check=True
+        )
+    os.environ.update(env)
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0)
+    for key, value in bench_reports(tickets=args.tickets).items():
+        print(f"{key:<34}  {value}")
+
+
+if __name__ == "__main__":
+    main()
