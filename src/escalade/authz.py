@@ -99,6 +99,8 @@ def can_decide_access(
     if approver is None or approver.organisation_id != person.organisation_id or approver.pk == person.pk:
         return False
     return approver.pk in manager_ids or approver.pk == owner_id or approver.role == Role.CLIENT_MANAGER
+
+
 def can_view_reports(user: AnyUser) -> bool:
     """The desk's reports of every client, their exports and the monthly client reports: supervisors
     and administrators (agents see their own part of the dashboard)."""

@@ -12,8 +12,8 @@ from escalade.api import conversation, directory, errors, sla, tickets
 from escalade.api.auth import TokenAuth
 from escalade.api.schemas.common import ErrorOut
 from escalade.kb import api as kb_api
-from escalade.timetracking import api as timetracking_api
 from escalade.oncall import api as oncall_api
+from escalade.timetracking import api as timetracking_api
 from escalade.webhooks import api as webhooks_api
 from escalade.webhooks.payloads import openapi_webhooks
 
