@@ -116,6 +116,7 @@ def test_a_bad_score_notifies_the_supervisors_and_offers_to_reopen(client, world
         "forged",
         signing.dumps(1, salt="another.salt"),  # a token signed for something else
     ],
+    ids=["forged", "signed-for-something-else"],  # the same ids in every xdist worker
 )
 def test_a_bad_token_opens_nothing(client, world, token):
     survey = sent(world)

@@ -18,7 +18,11 @@ class TimetrackingConfig(AppConfig):
             time_event_label,
         )
 
+        from escalade.reports.selectors import section_register  # noqa: PLC0415
+        from escalade.timetracking.report_section import hours_per_package  # noqa: PLC0415
+
         subscribe("contract.*", handler=alerts_on_published, name="timetracking.alerts", order=50)
+        section_register("timetracking.hours", hours_per_package)
         for action in ("ticket.time_logged", "ticket.time_changed", "ticket.time_deleted"):
             describe_event(action, time_event_label)
         for action in ("ticket.out_of_contract_acknowledged", "ticket.out_of_contract_approved"):
