@@ -12,7 +12,6 @@ from escalade.timetracking.report_section import hours_per_package
 from escalade.timetracking.services import time_entry_create
 
 pytestmark = pytest.mark.django_db
-NOVEMBER = {"start": dt.date(2026, 11, 1), "end": dt.date(2026, 11, 30)}
 
 
 def test_the_reports_show_hours_drawn_per_package_and_nothing_of_other_clients(
@@ -25,7 +24,9 @@ def test_the_reports_show_hours_drawn_per_package_and_nothing_of_other_clients(
     time_entry_create(actor=agent, ticket=ticket, activity=activity, minutes=45, is_billable=False)
     time_entry_create(actor=Actor.of(world.agent_b), ticket=ticket_b, activity=activity, minutes=600)
 
-    client_a = ReportFilters(**NOVEMBER, organisation_ids=frozenset({world.client_a.pk}))
+    client_a = ReportFilters(
+        start=dt.date(2026, 11, 1), end=dt.date(2026, 11, 30), organisation_ids=frozenset({world.client_a.pk})
+    )
     table = hours_per_package(client_a)
 
     assert table is not None

@@ -11,14 +11,13 @@ class TimetrackingConfig(AppConfig):
 
     def ready(self) -> None:
         from escalade.core.events import subscribe  # noqa: PLC0415 - apps are loading
+        from escalade.reports.selectors import section_register  # noqa: PLC0415
         from escalade.tickets.selectors import describe_event  # noqa: PLC0415
         from escalade.timetracking.alerts import (  # noqa: PLC0415
             alerts_on_published,
             out_of_contract_label,
             time_event_label,
         )
-
-        from escalade.reports.selectors import section_register  # noqa: PLC0415
         from escalade.timetracking.report_section import hours_per_package  # noqa: PLC0415
 
         subscribe("contract.*", handler=alerts_on_published, name="timetracking.alerts", order=50)
