@@ -73,6 +73,8 @@ class Config:
     api_body_max_kb: int
     text_max_chars: int
     sla_target_max_days: int
+    inventory_max_mb: int
+    assets_seen_resolution_minutes: int
 
     @property
     def scaled(self) -> bool:
@@ -131,6 +133,10 @@ def load_config() -> Config:
             api_body_max_kb=env.int("API_BODY_MAX_KB", 1024, validate=Range(min=16, max=1_048_576)),
             text_max_chars=env.int("TEXT_MAX_CHARS", 100_000, validate=Range(min=1_000, max=10_000_000)),
             sla_target_max_days=env.int("SLA_TARGET_MAX_DAYS", 366, validate=Range(min=1, max=3_660)),
+            inventory_max_mb=env.int("INVENTORY_MAX_MB", 20, validate=Range(min=1, max=1024)),
+            assets_seen_resolution_minutes=env.int(
+                "ASSETS_SEEN_RESOLUTION_MINUTES", 60, validate=Range(min=0, max=10_080)
+            ),
         )
     env.seal()
     return config

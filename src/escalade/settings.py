@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "escalade.search",
     "escalade.mail",
     "escalade.webhooks",
+    "escalade.assets",
     "escalade.workspace",
     "escalade.portal",
     "escalade.core.admin_apps.EscaladeAdminConfig",

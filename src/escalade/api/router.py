@@ -11,6 +11,7 @@ from ninja.operation import Operation
 from escalade.api import conversation, directory, errors, sla, tickets
 from escalade.api.auth import TokenAuth
 from escalade.api.schemas.common import ErrorOut
+from escalade.assets import api as assets_api
 from escalade.kb import api as kb_api
 from escalade.webhooks import api as webhooks_api
 from escalade.webhooks.payloads import openapi_webhooks
@@ -73,3 +74,4 @@ api.add_router("", directory.router)
 api.add_router("", sla.router)
 api.add_router("", kb_api.router)
 api.add_router("", webhooks_api.router)
+api.add_router("", assets_api.router)

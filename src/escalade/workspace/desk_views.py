@@ -14,6 +14,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from escalade import authz
 from escalade.accounts.models import User
 from escalade.accounts.selectors import teams_of
+from escalade.assets import selectors as asset_selectors
+from escalade.assets import services as asset_services
 from escalade.core.errors import DomainError
 from escalade.core.forms import form_error
 from escalade.core.text import row_id
@@ -48,6 +50,7 @@ def call(request: HttpRequest) -> HttpResponse:
     data = request.POST if request.method == "POST" else None
     caller = _caller(user, (data or request.GET).get("caller"))
     open_tickets, contract = selectors.caller_card(user=user, caller=caller) if caller else ([], None)
+    caller_assets = asset_selectors.assets_of_person(user=user, person=caller) if caller else []
     form = PhoneCallForm(
         data, open_tickets=open_tickets, categories=authz.categories_visible_to(user).order_by("name_fr"),
         initial={"caller": caller.pk if caller else None, "started_at": timezone.now()},
@@ -65,6 +68,9 @@ def call(request: HttpRequest) -> HttpResponse:
                 description=cleaned["description"], category=cleaned["category"],
                 impact=cleaned["impact"], urgency=cleaned["urgency"],
             )  # fmt: skip
+            asset = next((a for a in caller_assets if str(a.pk) == data.get("asset")), None)
+            if asset is not None:  # the caller's equipment the agent ticked on the call screen
+                asset_services.ticket_asset_link(actor=actor_of(request), ticket=logged.ticket, asset=asset)
         except DomainError as error:
             form_error(form, error)
         else:
@@ -72,7 +78,8 @@ def call(request: HttpRequest) -> HttpResponse:
                 request, _("Call logged on %(reference)s.") % {"reference": logged.ticket.reference}
             )
             return redirect("workspace:ticket", reference=logged.ticket.reference)
-    context = {"form": form, "caller": caller, "open_tickets": open_tickets, "contract": contract}
+    context = {"form": form, "caller": caller, "open_tickets": open_tickets, "contract": contract,
+               "caller_assets": caller_assets}  # fmt: skip
     return render(request, "workspace/call.html", context, status=422 if form.errors else 200)
 
 
