@@ -99,7 +99,10 @@ def agent_endpoint(request: HttpRequest, token: str) -> HttpResponse:
     try:
         data = _read_body(request)
         is_json = data.lstrip()[:1] == b"{"
-        response = _json_exchange(enrolment, data) if is_json else _xml_exchange(enrolment, data, compressed)
+        agent = request.headers.get("User-Agent", "")
+        response = (
+            _json_exchange(enrolment, data) if is_json else _xml_exchange(enrolment, data, compressed, agent)
+        )
     except InventoryRejectedError as error:
         logger.info("inventory refused for organisation %s: %s", enrolment.organisation_id, error)
         return _refusal(error, is_json=is_json)
@@ -116,7 +119,7 @@ def _token_used(enrolment: InventoryToken) -> None:
         InventoryToken.objects.filter(pk=enrolment.pk).update(last_used_at=now)
 
 
-def _xml_exchange(enrolment: InventoryToken, data: bytes, compressed: bool) -> HttpResponse:
+def _xml_exchange(enrolment: InventoryToken, data: bytes, compressed: bool, agent: str) -> HttpResponse:
     request = xml_request(data)
     if request.query == "PROLOG":
         reply = f"<RESPONSE>SEND</RESPONSE><PROLOG_FREQ>{PROLOG_FREQ_HOURS}</PROLOG_FREQ>"
@@ -126,12 +129,13 @@ def _xml_exchange(enrolment: InventoryToken, data: bytes, compressed: bool) -> H
     if not request.content:
         raise InventoryRejectedError("an INVENTORY needs its <CONTENT>")
     report = report_from_content(request.device_id, request.content)
-    inventory_apply(token=enrolment, report=report, source=_agent_name(request.content))
+    inventory_apply(token=enrolment, report=report, source=_agent_name(request.content, agent))
     return _xml_reply("<RESPONSE>no_account_update</RESPONSE>", compressed=compressed)
 
 
-def _agent_name(content: dict[str, object]) -> str:
-    version = str(content.get("versionclient") or "agent")
+def _agent_name(content: dict[str, object], user_agent: str) -> str:
+    """The agent's name for the history ("FusionInventory-Agent", "OCS-NG_unified_unix_agent")."""
+    version = str(content.get("versionclient") or user_agent or "agent")
     return version.split("_v", 1)[0][:40] or "agent"
 
 
