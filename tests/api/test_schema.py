@@ -45,6 +45,14 @@ PATHS = {
     "/api/webhooks/{webhook_id}/deliveries": {"get"},
     "/api/webhooks/{webhook_id}/deliveries/{delivery_id}/replay": {"post"},
     "/api/webhooks/{webhook_id}/test": {"post"},
+    "/api/assets": {"get", "post"},
+    "/api/assets/{asset_id}": {"get", "patch"},
+    "/api/assets/{asset_id}/software": {"get"},
+    "/api/assets/{asset_id}/status": {"post"},
+    "/api/software": {"get"},
+    "/api/licences": {"get", "post"},
+    "/api/licences/compliance": {"get"},
+    "/api/tickets/{reference}/assets": {"get", "post"},
 }
 
 

@@ -171,7 +171,7 @@ def _write_values(payload: AssetWriteIn, organisation_id: int) -> dict[str, Any]
 
 
 @router.get("/assets", response=AssetPageOut, summary="Assets (filtered, newest first)")
-def asset_list(request: HttpRequest, filters: Query[AssetListIn]) -> selectors.AssetListPage:
+def asset_list(request: HttpRequest, filters: Query[AssetListIn]) -> dict[str, Any]:
     group = selectors.AssetFilter(
         organisation_ids=(filters.organisation_id,) if filters.organisation_id else (),
         site_ids=(filters.site_id,) if filters.site_id else (),
@@ -181,7 +181,8 @@ def asset_list(request: HttpRequest, filters: Query[AssetListIn]) -> selectors.A
         not_seen_for_days=filters.not_seen_for_days,
         text=filters.q,
     )
-    return selectors.asset_list(user=caller(request), group=group, before=filters.before, limit=filters.limit)
+    page = selectors.asset_list(user=caller(request), group=group, before=filters.before, limit=filters.limit)
+    return {"items": page.assets, "before": page.before}
 
 
 @router.get("/assets/{asset_id}", response=AssetOut, summary="An asset")
@@ -203,7 +204,7 @@ def asset_software(request: HttpRequest, asset_id: int) -> list[dict[str, Any]]:
 
 
 @router.post("/assets", response={201: AssetOut}, summary="Add an asset (administrators)")
-def asset_add(request: HttpRequest, payload: AssetCreateIn) -> tuple[int, Asset]:
+def asset_add(request: HttpRequest, payload: AssetCreateIn) -> Asset:
     _administrator(request)
     organisation = found_or_invalid(
         Organisation.objects.filter(kind=Organisation.Kind.CLIENT),
@@ -211,10 +212,9 @@ def asset_add(request: HttpRequest, payload: AssetCreateIn) -> tuple[int, Asset]
         field="organisation_id",
     )
     values = _write_values(payload, organisation.pk)
-    asset = services.asset_create(
+    return services.asset_create(
         actor=actor_of(request), organisation=organisation, values=values, status=payload.status
     )
-    return 201, asset
 
 
 @router.patch("/assets/{asset_id}", response=AssetOut, summary="Change an asset (administrators)")
@@ -253,7 +253,7 @@ def licence_list(request: HttpRequest, organisation_id: Query[int | None] = None
 
 
 @router.post("/licences", response={201: LicenceOut}, summary="Add a licence (administrators)")
-def licence_add(request: HttpRequest, payload: LicenceCreateIn) -> tuple[int, Licence]:
+def licence_add(request: HttpRequest, payload: LicenceCreateIn) -> Licence:
     _administrator(request)
     organisation = found_or_invalid(
         Organisation.objects.filter(kind=Organisation.Kind.CLIENT),
@@ -262,7 +262,7 @@ def licence_add(request: HttpRequest, payload: LicenceCreateIn) -> tuple[int, Li
     )
     software = found_or_invalid(Software.objects.all(), payload.software_id, field="software_id")
     values = payload.model_dump(exclude={"organisation_id", "software_id"}) | {"software": software}
-    return 201, services.licence_save(actor=actor_of(request), organisation=organisation, values=values)
+    return services.licence_save(actor=actor_of(request), organisation=organisation, values=values)
 
 
 @router.get("/licences/compliance", response=list[ComplianceOut], summary="Licence compliance of a client")
@@ -286,9 +286,9 @@ def ticket_assets(request: HttpRequest, reference: str) -> list[Asset]:
 
 
 @router.post("/tickets/{reference}/assets", response={201: AssetOut}, summary="Link an asset to a ticket")
-def ticket_asset_add(request: HttpRequest, reference: str, payload: TicketAssetIn) -> tuple[int, Asset]:
+def ticket_asset_add(request: HttpRequest, reference: str, payload: TicketAssetIn) -> Asset:
     user = caller(request)
     ticket = visible_ticket(user, reference)
     asset = found_or_invalid(authz.assets_visible_to(user), payload.asset_id, field="asset_id")
     services.ticket_asset_link(actor=actor_of(request), ticket=ticket, asset=asset)
-    return 201, asset
+    return asset

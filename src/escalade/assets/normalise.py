@@ -33,7 +33,7 @@ def publisher_key(publisher: str) -> str:
 def name_key(name: str, publisher: str = "") -> str:
     """ "Mozilla Firefox (x64 en-US)", "Mozilla Firefox 128.0.3" and "firefox" → "firefox": the
     architecture, language, a trailing version and a leading publisher name are dropped."""
-    folded = _fold(_VERSION_IN_NAME.sub("", _NAME_NOISE.sub(" ", name)))
+    folded = _fold(_VERSION_IN_NAME.sub("", _NAME_NOISE.sub(" ", name).strip()))
     lead = publisher_key(publisher)
     if lead and folded.startswith(lead + " "):
         folded = folded[len(lead) + 1 :]

@@ -140,7 +140,7 @@ def asset_import(request: HttpRequest) -> HttpResponse:
             rows = read_table(upload.name or "", upload.read())
             report = import_rows(
                 actor=actor_of(request), organisation=form.cleaned_data["organisation"], rows=rows,
-                dry_run=form.cleaned_data["dry_run"],
+                dry_run="apply" not in request.POST,  # a dry run unless "Import" was pressed
             )  # fmt: skip
         except ImportError_ as error:
             form.add_error("file", str(error))
