@@ -29,6 +29,7 @@ LOADERS = (
     "escalade.kb.demo:load",
     "escalade.search.demo:load",
     "escalade.webhooks.demo:load",
+    "escalade.assets.demo:load",
 )
 DEMO_PASSWORD = "demo"  # noqa: S105 - the demo data is public by design
 
