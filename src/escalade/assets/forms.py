@@ -52,9 +52,6 @@ class AssetFilterForm(forms.Form):
 class AssetImportForm(forms.Form):
     organisation = forms.ModelChoiceField(label=_("Client"), queryset=Organisation.objects.none())
     file = forms.FileField(label=_("CSV or XLSX file"))
-    dry_run = forms.BooleanField(
-        label=_("Dry run (report only, change nothing)"), required=False, initial=True
-    )
 
     def __init__(self, *args: Any, organisations: QuerySet[Organisation], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
