@@ -53,6 +53,7 @@ PATHS = {
     "/api/licences": {"get", "post"},
     "/api/licences/compliance": {"get"},
     "/api/tickets/{reference}/assets": {"get", "post"},
+    "/api/inventory-tokens": {"get", "post"},
 }
 
 

@@ -166,3 +166,20 @@ def test_a_requester_cannot_link_a_colleagues_asset(api: Api, world: World, esta
     )
     assert response.status_code == 422
     assert not TicketAsset.objects.exists()
+
+
+@pytest.mark.parametrize("role", ["agent_a", "supervisor", "administrator"])
+def test_enrolment_tokens_are_created_by_administrators_and_work(
+    api: Api, client: Client, world: World, role: str
+) -> None:
+    response = api.post("/api/inventory-tokens", world.person(role), {"organisation_id": world.client_a.pk})
+
+    if role != "administrator":
+        assert response.status_code == 403
+        return
+    assert response.status_code == 201
+    token = response.json()["token"]
+    assert response.json()["hint"] == token[-4:]
+    assert "token" not in api.get("/api/inventory-tokens", world.administrator).json()[0]
+    prolog = b"<REQUEST><DEVICEID>x-1</DEVICEID><QUERY>PROLOG</QUERY></REQUEST>"
+    assert client.post(f"/inventory/{token}/", data=prolog, content_type="application/xml").status_code == 200

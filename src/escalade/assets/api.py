@@ -16,7 +16,16 @@ from escalade.accounts.models import User
 from escalade.api.auth import actor_of, caller
 from escalade.api.queries import found, found_or_invalid, visible_ticket
 from escalade.assets import selectors, services
-from escalade.assets.models import Asset, AssetKind, AssetStatus, Installation, Licence, LicenceKind, Software
+from escalade.assets.models import (
+    Asset,
+    AssetKind,
+    AssetStatus,
+    Installation,
+    InventoryToken,
+    Licence,
+    LicenceKind,
+    Software,
+)
 from escalade.core.errors import PermissionDeniedError
 from escalade.orgs.models import Organisation, Site
 
@@ -292,3 +301,50 @@ def ticket_asset_add(request: HttpRequest, reference: str, payload: TicketAssetI
     asset = found_or_invalid(authz.assets_visible_to(user), payload.asset_id, field="asset_id")
     services.ticket_asset_link(actor=actor_of(request), ticket=ticket, asset=asset)
     return asset
+
+
+class InventoryTokenIn(Schema):
+    organisation_id: int
+    label: str = Field("", max_length=120)
+
+
+class InventoryTokenOut(Schema):
+    id: int
+    organisation_id: int
+    label: str
+    hint: str = Field(description="The token's last characters")
+    is_active: bool
+    created_at: dt.datetime
+    last_used_at: dt.datetime | None
+
+
+class InventoryTokenCreatedOut(InventoryTokenOut):
+    token: str = Field(description="The secret: returned this once; agents post to /inventory/<token>/")
+
+
+@router.get(
+    "/inventory-tokens", response=list[InventoryTokenOut], summary="Enrolment tokens (administrators)"
+)
+def inventory_token_list(request: HttpRequest) -> list[InventoryToken]:
+    _administrator(request)
+    return list(InventoryToken.objects.order_by("organisation_id", "pk"))
+
+
+@router.post(
+    "/inventory-tokens", response={201: InventoryTokenCreatedOut},
+    summary="Create an enrolment token for a client's inventory agents (its secret is returned once)",
+)  # fmt: skip
+def inventory_token_add(request: HttpRequest, payload: InventoryTokenIn) -> dict[str, Any]:
+    _administrator(request)
+    organisation = found_or_invalid(
+        Organisation.objects.filter(kind=Organisation.Kind.CLIENT),
+        payload.organisation_id,
+        field="organisation_id",
+    )
+    token, secret = services.inventory_token_create(
+        actor=actor_of(request), organisation=organisation, label=payload.label
+    )
+    return {
+        "id": token.pk, "organisation_id": organisation.pk, "label": token.label, "hint": token.hint,
+        "is_active": token.is_active, "created_at": token.created_at, "last_used_at": None, "token": secret,
+    }  # fmt: skip
