@@ -166,6 +166,14 @@ def inventory_apply(*, token: InventoryToken, report: InventoryReport, source: s
     if asset is not None and asset.inventory_digest == digest:
         _touch_seen(asset, now)
         return InventoryOutcome(asset=asset, result="unchanged")
+    if asset is None:
+        # Two agents of one new machine at once (FusionInventory and OCS) must not make two assets: new
+        # machines of one organisation are created one at a time, and the match is tried again.
+        InventoryToken.objects.select_for_update().filter(organisation=organisation).order_by("pk").first()
+        asset = asset_match(organisation=organisation, report=report)
+        if asset is not None and asset.inventory_digest == digest:
+            _touch_seen(asset, now)
+            return InventoryOutcome(asset=asset, result="unchanged")
     creating = asset is None
     if asset is None:
         asset = Asset(organisation=organisation, kind=report.kind, status=AssetStatus.IN_USE)

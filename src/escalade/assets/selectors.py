@@ -7,6 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
@@ -122,8 +123,6 @@ class AssetPage:
 
 def asset_page(*, user: User, asset: Asset, history_limit: int = 50) -> AssetPage:
     """Everything the asset page shows, in a fixed number of queries."""
-    from django.contrib.contenttypes.models import ContentType  # noqa: PLC0415 - avoids app loading order issues
-
     installations = list(
         Installation.objects.filter(asset=asset)
         .select_related("software")
