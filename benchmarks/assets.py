@@ -91,10 +91,13 @@ def _client() -> Any:
     from django.test import Client
 
     from escalade.accounts.models import Role, User
+    from escalade.core.actors import Actor
+    from escalade.orgs.services import provider_organisation
 
+    provider = provider_organisation(actor=Actor.system("bench"), default_name="Bench Provider")
     supervisor, _ = User.objects.get_or_create(
         email="bench.supervisor@provider.example",
-        defaults={"full_name": "Bench Supervisor", "role": Role.SUPERVISOR},
+        defaults={"full_name": "Bench Supervisor", "role": Role.SUPERVISOR, "organisation": provider},
     )
     client = Client()
     client.force_login(supervisor)
@@ -188,7 +191,12 @@ def _intake(organisation: Any, count: int) -> dict[str, Any]:
 def bench_assets(_tickets: int = 0, assets: int = 10_000, software: int = 50, requests: int = 200,
                  inventories: int = 300) -> dict[str, Any]:  # fmt: skip
     organisation = _estate(assets, software)
+    from django.db import connection
+
     from escalade.assets.models import Installation
+
+    with connection.cursor() as cursor:  # fresh statistics after the bulk load, as autovacuum would make
+        cursor.execute("ANALYZE")
 
     results: dict[str, Any] = {
         "assets_count": assets,
@@ -225,6 +233,7 @@ def main() -> None:
 
     django.setup()
     call_command("migrate", verbosity=0)
+    call_command("collectstatic", "--noinput", verbosity=0)  # the pages need the static manifest
     results = bench_assets(assets=args.assets, software=args.software, requests=args.requests,
                            inventories=args.inventories)  # fmt: skip
     for key, value in results.items():

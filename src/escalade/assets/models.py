@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
 
@@ -108,6 +109,13 @@ class Asset(models.Model):
             models.Index(fields=("organisation", "system_uuid"), name="asset_uuid_idx"),
             models.Index(fields=("organisation", "name"), name="asset_name_idx"),
             models.Index(fields=("inventory_tag",), name="asset_tag_idx"),
+            # Every client at once (supervisors): by type or status, newest first.
+            models.Index(fields=("kind", "id"), name="asset_kind_idx"),
+            models.Index(fields=("status", "id"), name="asset_status_idx"),
+            # The text search (serial, hostname, tag typed in any case): ``upper(x) = upper(%s)``.
+            models.Index(Upper("serial"), name="asset_serial_upper_idx"),
+            models.Index(Upper("name"), name="asset_name_upper_idx"),
+            models.Index(Upper("inventory_tag"), name="asset_tag_upper_idx"),
         )
 
     def __str__(self) -> str:
@@ -132,6 +140,8 @@ class NetworkInterface(models.Model):
         indexes = (
             models.Index(fields=("organisation", "mac"), name="interface_mac_idx"),
             models.Index(fields=("organisation", "ip"), name="interface_ip_idx"),
+            models.Index(fields=("mac",), name="interface_mac_any_idx"),  # search across clients
+            models.Index(fields=("ip",), name="interface_ip_any_idx"),
         )
 
     def __str__(self) -> str:

@@ -83,11 +83,10 @@ def asset_text_q(text: str) -> Q:
     """Serial, hostname, inventory tag (exact, case-insensitive), MAC or IP address of an interface."""
     text = text.strip()[:200]
     mac = mac_normalise(text)
-    interfaces = NetworkInterface.objects.filter(Q(mac=mac) if mac else Q(ip=text)).values("asset_id")
-    return (
-        Q(serial__iexact=text) | Q(name__iexact=text) | Q(inventory_tag__iexact=text)
-        | Q(name__istartswith=text) | Q(pk__in=interfaces)
-    )  # fmt: skip
+    # The interfaces first (one indexed query), so the asset query is an OR of index lookups.
+    interfaces = NetworkInterface.objects.filter(Q(mac=mac) if mac else Q(ip=text))
+    asset_ids = list(interfaces.values_list("asset_id", flat=True)[:200])
+    return Q(serial__iexact=text) | Q(name__iexact=text) | Q(inventory_tag__iexact=text) | Q(pk__in=asset_ids)
 
 
 @dataclass
