@@ -209,7 +209,13 @@ def _interfaces(content: dict[str, Any]) -> list[Interface]:
 
 
 def _date(value: str) -> str | None:
-    for form in ("%Y-%m-%d", "%d/%m/%Y"):
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value[:10]).isoformat()
+    except ValueError:
+        pass
+    for form in ("%d/%m/%Y",):
         try:
             return dt.datetime.strptime(value[:10], form).date().isoformat()  # noqa: DTZ007 - a date only
         except ValueError:
