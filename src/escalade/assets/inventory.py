@@ -11,7 +11,7 @@ nothing, except the "last seen" time once per ``ESCALADE_ASSETS_SEEN_RESOLUTION_
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -59,20 +59,32 @@ class InventoryOutcome:
 
 
 def asset_match(*, organisation: Organisation, report: InventoryReport) -> Asset | None:
-    """The asset this report is about, by serial, UUID, device id, MAC address, hostname."""
-    assets = Asset.objects.filter(organisation=organisation).exclude(status=AssetStatus.DISPOSED)
-    rules: list[Q] = []
-    if report.serial:
-        rules.append(Q(serial=report.serial))
-    if report.system_uuid:
-        rules.append(Q(system_uuid=report.system_uuid))
-    rules.append(Q(inventory_device_id=report.device_id))
+    """The asset this report is about, by serial, UUID, device id, MAC address, hostname: the first
+    rule that finds exactly one asset wins. Two queries: the MAC addresses' assets, then every
+    candidate at once (each rule is an indexed lookup), ranked here."""
+    mac_assets: set[int] = set()
     if report.macs:
-        macs = NetworkInterface.objects.filter(organisation=organisation, mac__in=report.macs)
-        rules.append(Q(pk__in=macs.values("asset_id")))
-    rules.append(Q(name=report.name, serial="") if report.serial else Q(name=report.name))
+        interfaces = NetworkInterface.objects.filter(organisation=organisation, mac__in=report.macs)
+        mac_assets = set(interfaces.values_list("asset_id", flat=True)[:50])
+    wanted = Q(inventory_device_id=report.device_id) | Q(name=report.name) | Q(pk__in=mac_assets)
+    if report.serial:
+        wanted |= Q(serial=report.serial)
+    if report.system_uuid:
+        wanted |= Q(system_uuid=report.system_uuid)
+    candidates = list(
+        Asset.objects.filter(wanted, organisation=organisation).exclude(status=AssetStatus.DISPOSED)
+        .order_by("pk")[:50]
+    )  # fmt: skip
+    rules: list[Callable[[Asset], bool]] = []
+    if report.serial:
+        rules.append(lambda a: a.serial == report.serial)
+    if report.system_uuid:
+        rules.append(lambda a: a.system_uuid == report.system_uuid)
+    rules.append(lambda a: a.inventory_device_id == report.device_id)
+    rules.append(lambda a: a.pk in mac_assets)
+    rules.append(lambda a: a.name == report.name and not (report.serial and a.serial))
     for rule in rules:
-        found = list(assets.filter(rule).order_by("pk")[:2])
+        found = [asset for asset in candidates if rule(asset)]
         if len(found) == 1:
             return found[0]
     return None

@@ -108,6 +108,7 @@ class Asset(models.Model):
             models.Index(fields=("organisation", "serial"), name="asset_serial_idx"),
             models.Index(fields=("organisation", "system_uuid"), name="asset_uuid_idx"),
             models.Index(fields=("organisation", "name"), name="asset_name_idx"),
+            models.Index(fields=("organisation", "inventory_device_id"), name="asset_device_idx"),
             models.Index(fields=("inventory_tag",), name="asset_tag_idx"),
             # Every client at once (supervisors): by type or status, newest first.
             models.Index(fields=("kind", "id"), name="asset_kind_idx"),
