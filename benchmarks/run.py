@@ -443,6 +443,13 @@ def bench_alerts(tickets: int) -> dict[str, Any]:
     return run(tickets)
 
 
+def bench_assets(tickets: int) -> dict[str, Any]:
+    """Asset list and page p95, inventory intake full and unchanged: see benchmarks/assets.py."""
+    from benchmarks.assets import bench_assets as run
+
+    return run(tickets)
+
+
 SUITES: dict[str, Callable[[int], dict[str, Any]]] = {
     "pages": bench_pages,
     "search": bench_search,
@@ -455,6 +462,7 @@ SUITES: dict[str, Callable[[int], dict[str, Any]]] = {
     "automation": bench_automation,
     "webhooks": bench_webhooks,
     "alerts": bench_alerts,
+    "assets": bench_assets,
 }
 
 

@@ -29,6 +29,7 @@ from django.http.response import HttpResponseBase
 from django.utils.translation import gettext
 
 from escalade.accounts.models import Role, User
+from escalade.assets.models import Asset, Licence
 from escalade.core.errors import PermissionDeniedError
 from escalade.core.models import Event
 from escalade.kb.models import Article, ArticleState, ArticleVisibility
@@ -304,6 +305,41 @@ def articles_visible_to(user: AnyUser) -> QuerySet[Article]:
         | Q(visibility=ArticleVisibility.ORGANISATIONS, organisations=user.organisation_id),
         state=ArticleState.PUBLISHED,
     ).distinct()
+
+
+def can_manage_assets(user: AnyUser) -> bool:
+    """Creating and changing assets, licences and enrolment tokens: administrators (agents feed the
+    estate through the inventory agents, not by hand)."""
+    return can_access_admin_site(user)
+
+
+def can_view_licence_compliance(user: AnyUser) -> bool:
+    """The licence compliance page: supervisors and administrators."""
+    return sees_all_organisations(user)
+
+
+def assets_visible_to(user: AnyUser) -> QuerySet[Asset]:
+    """The assets ``user`` may see: every client's (supervisors, administrators), the served clients'
+    (agents), the organisation's (client managers), their own (requesters: the portal picker)."""
+    person = _active(user)
+    if person is None:
+        return Asset.objects.none()
+    if sees_all_organisations(person):
+        return Asset.objects.all()
+    if person.role == Role.AGENT:
+        return Asset.objects.filter(organisation_id__in=served_organisation_ids(person))
+    if person.role == Role.CLIENT_MANAGER:
+        return Asset.objects.filter(organisation_id=person.organisation_id)
+    return Asset.objects.filter(user=person)
+
+
+def licences_visible_to(user: AnyUser) -> QuerySet[Licence]:
+    """Licences: provider staff, of the organisations they see."""
+    if not is_provider_staff(user):
+        return Licence.objects.none()
+    if sees_all_organisations(user):
+        return Licence.objects.all()
+    return Licence.objects.filter(organisation_id__in=served_organisation_ids(user))
 
 
 def require(predicate: Callable[[AnyUser], bool]) -> Callable[[ViewFunc], ViewFunc]:

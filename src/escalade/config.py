@@ -96,6 +96,8 @@ class Config:
     survey_answer_days: int
     report_colour: str
     report_logo: str
+    inventory_max_mb: int
+    assets_seen_resolution_minutes: int
     directory_key: str | None = None
     directory_sync_minutes: int = 15
     directory_phone_sender: str = "escalade.directory.senders.LogPhoneSender"
@@ -189,6 +191,10 @@ def load_config() -> Config:
             survey_answer_days=env.int("SURVEY_ANSWER_DAYS", 14, validate=Range(min=1, max=365)),
             report_colour=env.str("REPORT_COLOUR", "#1d4ed8", validate=Regexp(r"^#[0-9a-fA-F]{6}$")),
             report_logo=env.str("REPORT_LOGO", ""),
+            inventory_max_mb=env.int("INVENTORY_MAX_MB", 20, validate=Range(min=1, max=1024)),
+            assets_seen_resolution_minutes=env.int(
+                "ASSETS_SEEN_RESOLUTION_MINUTES", 60, validate=Range(min=0, max=10_080)
+            ),
         )
     env.seal()
     return config

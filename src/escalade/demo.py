@@ -35,6 +35,7 @@ LOADERS = (
     "escalade.webhooks.demo:load",
     "escalade.timetracking.demo:load",
     "escalade.reports.demo:load",
+    "escalade.assets.demo:load",
 )
 DEMO_PASSWORD = "demo"  # noqa: S105 - the demo data is public by design
 

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "escalade.webhooks",
     "escalade.alerts",
     "escalade.oncall",
+    "escalade.assets",
     "escalade.workspace",
     "escalade.portal",
     "escalade.identity",

@@ -5,6 +5,7 @@ from django.urls import include, path
 
 from escalade.alerts.urls import intake_patterns as alert_intake
 from escalade.api.router import api
+from escalade.assets.intake import agent_endpoint
 from escalade.core import views as core_views
 
 admin.site.site_header = "Escalade"
@@ -26,6 +27,8 @@ urlpatterns = [
     path("alerts/intake/", include(alert_intake)),
     path("oncall/", include("escalade.oncall.public_urls")),
     path("", include("escalade.reports.urls")),  # /desk/reports/, /survey/, /portal/reports/
+    path("desk/assets/", include("escalade.assets.urls")),
+    path("inventory/<str:token>/", agent_endpoint, name="inventory_agent"),
     path("desk/", include("escalade.workspace.urls")),
     path("portal/", include("escalade.portal.urls")),
     path("help/", include("escalade.kb.urls")),

@@ -52,6 +52,15 @@ PATHS = {
     "/api/oncall/now": {"get"},
     "/api/oncall/pagings": {"get"},
     "/api/oncall/pagings/{paging_id}/acknowledge": {"post"},
+    "/api/assets": {"get", "post"},
+    "/api/assets/{asset_id}": {"get", "patch"},
+    "/api/assets/{asset_id}/software": {"get"},
+    "/api/assets/{asset_id}/status": {"post"},
+    "/api/software": {"get"},
+    "/api/licences": {"get", "post"},
+    "/api/licences/compliance": {"get"},
+    "/api/tickets/{reference}/assets": {"get", "post"},
+    "/api/inventory-tokens": {"get", "post"},
 }
 
 

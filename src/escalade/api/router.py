@@ -11,6 +11,7 @@ from ninja.operation import Operation
 from escalade.api import conversation, directory, errors, sla, tickets
 from escalade.api.auth import TokenAuth
 from escalade.api.schemas.common import ErrorOut
+from escalade.assets import api as assets_api
 from escalade.kb import api as kb_api
 from escalade.oncall import api as oncall_api
 from escalade.timetracking import api as timetracking_api
@@ -77,3 +78,4 @@ api.add_router("", kb_api.router)
 api.add_router("", webhooks_api.router)
 api.add_router("", timetracking_api.router)
 api.add_router("", oncall_api.router)
+api.add_router("", assets_api.router)

@@ -47,10 +47,18 @@ class PortalTicketForm(forms.Form):
     attachments = MultipleFileField(label=_("Attachments"))
 
     def __init__(
-        self, *args: Any, categories: Any, category_fields: Iterable[CategoryField] = (), **kwargs: Any
-    ):
+        self, *args: Any, categories: Any, category_fields: Iterable[CategoryField] = (), assets: Any = None,
+        **kwargs: Any,
+    ):  # fmt: skip
         super().__init__(*args, **kwargs)
         self.fields["category"].queryset = categories  # type: ignore[attr-defined]
+        if assets is not None and assets.exists():  # "which equipment?": the requester's own assets
+            self.fields["asset"] = forms.ModelChoiceField(
+                label=_("Which equipment?"),
+                queryset=assets,
+                required=False,
+                empty_label=_("None / I don't know"),
+            )
         self.fields["title"].widget.attrs["autocomplete"] = "off"
         for field in category_fields:
             self.fields[CUSTOM_PREFIX + field.key] = custom_field(field)

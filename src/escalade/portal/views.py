@@ -11,6 +11,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from escalade import authz
 from escalade.accounts.models import User
+from escalade.assets import selectors as asset_selectors
+from escalade.assets import services as asset_services
 from escalade.contracts.intake import IntakeAssessment, intake_assess, intake_check, intake_decision_record
 from escalade.core.actors import Actor
 from escalade.core.errors import DomainError
@@ -70,7 +72,7 @@ def _new_ticket_form(request: HttpRequest) -> PortalTicketForm:
     return PortalTicketForm(
         data, request.FILES or None, categories=categories,
         category_fields=selectors.category_fields(categories=categories, category_id=chosen),
-        initial={"category": chosen},
+        initial={"category": chosen}, assets=asset_selectors.portal_assets(user=_user(request)),
     )  # fmt: skip
 
 
@@ -93,6 +95,8 @@ def new_ticket(request: HttpRequest) -> HttpResponse:
                 intake_decision_record(actor=actor, ticket=created, assessment=assessment)
             for upload in data["attachments"]:
                 tickets.attachment_add(actor=actor, ticket=created, filename=upload.name, content=upload)
+            if data.get("asset") is not None:
+                asset_services.ticket_asset_link(actor=actor, ticket=created, asset=data["asset"])
         except DomainError as error:
             form_error(form, error)
         else:

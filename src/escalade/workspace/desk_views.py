@@ -15,6 +15,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from escalade import authz
 from escalade.accounts.models import User
 from escalade.accounts.selectors import teams_of
+from escalade.assets import selectors as asset_selectors
+from escalade.assets import services as asset_services
 from escalade.contracts.intake import IntakeAssessment, intake_check, intake_decision_record
 from escalade.core.errors import DomainError
 from escalade.core.forms import form_error
@@ -52,6 +54,7 @@ def call(request: HttpRequest) -> HttpResponse:
     data = request.POST if request.method == "POST" else None
     caller = _caller(user, (data or request.GET).get("caller"))
     open_tickets, contract = selectors.caller_card(user=user, caller=caller) if caller else ([], None)
+    caller_assets = asset_selectors.assets_of_person(user=user, person=caller) if caller else []
     form = PhoneCallForm(
         data, open_tickets=open_tickets, categories=authz.categories_visible_to(user).order_by("name_fr"),
         initial={"caller": caller.pk if caller else None, "started_at": timezone.now()},
@@ -75,6 +78,11 @@ def call(request: HttpRequest) -> HttpResponse:
                     intake_decision_record(
                         actor=actor_of(request), ticket=logged.ticket, assessment=assessment
                     )
+                asset = next((a for a in caller_assets if str(a.pk) == data.get("asset")), None)
+                if asset is not None:  # the caller's equipment the agent ticked on the call screen
+                    asset_services.ticket_asset_link(
+                        actor=actor_of(request), ticket=logged.ticket, asset=asset
+                    )
         except DomainError as error:
             form_error(form, error)
         else:
@@ -85,6 +93,7 @@ def call(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form, "caller": caller, "open_tickets": open_tickets, "contract": contract,
         "contract_notice": contract_notice(user, caller, (data or request.GET).get("category")),
+        "caller_assets": caller_assets,
     }  # fmt: skip
     return render(request, "workspace/call.html", context, status=422 if form.errors else 200)
 
