@@ -25,6 +25,11 @@ def post(client: Client):
 
     def send(token: str, body: Any):
         data = body if isinstance(body, bytes) else __import__("json").dumps(body)
-        return client.post(f"/alerts/intake/{token}/", data, content_type="application/json")
+        return client.post(
+            f"/alerts/intake/{token}/",
+            data,
+            content_type="application/json",
+            headers={"accept-language": "en"},
+        )
 
     return send

@@ -183,3 +183,15 @@ def test_enrolment_tokens_are_created_by_administrators_and_work(
     assert "token" not in api.get("/api/inventory-tokens", world.administrator).json()[0]
     prolog = b"<REQUEST><DEVICEID>x-1</DEVICEID><QUERY>PROLOG</QUERY></REQUEST>"
     assert client.post(f"/inventory/{token}/", data=prolog, content_type="application/xml").status_code == 200
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_software_catalogue_is_for_the_provider_staff(api: Api, world: World, role: str) -> None:
+    SoftwareFactory.create(name="LibreOffice")
+
+    response = api.get("/api/software", world.person(role), q="libre")
+
+    staff = role in {"agent_a", "agent_b", "supervisor", "administrator"}
+    assert response.status_code == (200 if staff else 403)
+    if staff:
+        assert [row["name"] for row in response.json()] == ["LibreOffice"]

@@ -166,7 +166,8 @@ def page_event_label(event: Event) -> str:
     values = {
         "who": data.get("user_label", ""),
         "level": int(data.get("level", 0)) + 1,
-        "reason": data.get("reason", ""),
+        # Reasons are stored in English (gettext_noop) and read in the reader's language.
+        "reason": _(data["reason"]) if data.get("reason") else "",
     }
     if event.action == "ticket.paged":
         return _("Paged %(who)s (level %(level)s): %(reason)s") % values

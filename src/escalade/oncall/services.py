@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from escalade.accounts.models import Role, User
 from escalade.core.actors import Actor
@@ -131,7 +132,10 @@ def page_text(*, ticket: Ticket, person: User, paging: Paging) -> str:
             "reference": ticket.reference, "priority": ticket.priority, "title": ticket.title,
         }  # fmt: skip
         link = page_url(paging_id=paging.pk, user_id=person.pk)
-        body = _("%(reason)s\nAcknowledge or resolve: %(link)s") % {"reason": paging.reason, "link": link}
+        body = _("%(reason)s\nAcknowledge or resolve: %(link)s") % {
+            "reason": _(paging.reason) if paging.reason else "",
+            "link": link,
+        }
     return f"{subject}\n{body}"
 
 
@@ -216,7 +220,7 @@ def _escalate(paging_id: int, now: dt.datetime) -> int:
         if paging is None:
             return 0  # acknowledged, closed, or escalated by another worker meanwhile
         if paging.ticket.state not in OPEN_STATES:  # resolved without the paging being closed
-            pagings_close(tickets=[paging.ticket], reason=_("The ticket is resolved."))
+            pagings_close(tickets=[paging.ticket], reason=gettext_noop("The ticket is resolved."))
             return 0
         levels = _levels(paging.policy)
         paging.level += 1
@@ -227,7 +231,8 @@ def _escalate(paging_id: int, now: dt.datetime) -> int:
             paging.save(update_fields=["next_escalation_at"])
             record(
                 actor=SYSTEM, ticket=paging.ticket, action="ticket.paging_ended",
-                data={"paging": paging.pk, "reason": _("Nobody acknowledged."), "level": len(levels) - 1},
+                data={"paging": paging.pk, "reason": gettext_noop("Nobody acknowledged."),
+                      "level": len(levels) - 1},
             )  # fmt: skip
             return 1
         record(

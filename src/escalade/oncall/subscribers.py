@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from escalade.core.events import Published
 from escalade.oncall.models import EscalationPolicy
@@ -49,16 +49,16 @@ def _reason(action: str, ticket: Ticket, policy: EscalationPolicy) -> str | None
     at = ticket.created_at if action == "ticket.created" else None
     if action == "ticket.created":
         if ticket.channel == Channel.MONITORING and policy.pages_monitoring:
-            return _("Monitoring alert")
+            return gettext_noop("Monitoring alert")
         critical = ticket.priority == Priority.CRITICAL and policy.pages_p1_off_hours
         if critical and off_hours(calendar=_calendar(policy, ticket), at=at or ticket.created_at):
-            return _("P1 outside office hours")
+            return gettext_noop("P1 outside office hours")
         return None
     if action == "ticket.sla_breached" and policy.pages_breach_off_hours:
         from django.utils import timezone  # noqa: PLC0415 - read at call time (frozen clocks)
 
         if off_hours(calendar=_calendar(policy, ticket), at=timezone.now()):
-            return _("SLA breached outside office hours")
+            return gettext_noop("SLA breached outside office hours")
     return None
 
 
@@ -102,5 +102,6 @@ def oncall_on_ticket_events(published: Sequence[Published]) -> None:
             paging_start(ticket=ticket, policy=policy, reason=reason)
     if ending:
         pagings_close(
-            tickets=[t for t in ending.values() if t is not None], reason=_("The ticket is resolved.")
+            tickets=[t for t in ending.values() if t is not None],
+            reason=gettext_noop("The ticket is resolved."),
         )
