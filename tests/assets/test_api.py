@@ -195,3 +195,11 @@ def test_the_software_catalogue_is_for_the_provider_staff(api: Api, world: World
     assert response.status_code == (200 if staff else 403)
     if staff:
         assert [row["name"] for row in response.json()] == ["LibreOffice"]
+
+
+def test_an_organisation_id_out_of_range_is_a_4xx(api: Api, world: World) -> None:
+    huge = 2**70  # SQLite cannot even compare with it: refused before any query
+    response = api.get("/api/licences/compliance", world.administrator, organisation_id=huge)
+    assert response.status_code == 422
+    assert api.get("/api/licences", world.administrator, organisation_id=huge).status_code == 422
+    assert api.get("/api/software", world.administrator, after=huge).status_code == 422

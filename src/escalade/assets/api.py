@@ -26,7 +26,8 @@ from escalade.assets.models import (
     LicenceKind,
     Software,
 )
-from escalade.core.errors import PermissionDeniedError
+from escalade.core.errors import PermissionDeniedError, ValidationFailed
+from escalade.core.text import BIGINT_MAX
 from escalade.orgs.models import Organisation, Site
 
 router = Router(tags=["assets"])
@@ -157,6 +158,12 @@ def _administrator(request: HttpRequest) -> None:
         raise PermissionDeniedError(_("Only administrators may change assets and licences."))
 
 
+def _in_range(value: int | None, *, field: str, least: int = 1) -> None:
+    """A query number the databases can compare with (SQLite cannot even compare with 2**64)."""
+    if value is not None and not least <= value <= BIGINT_MAX:
+        raise ValidationFailed(_("This number is out of range."), field=field)
+
+
 def _staff(request: HttpRequest) -> None:
     if not authz.is_provider_staff(caller(request)):
         raise PermissionDeniedError(_("Only the provider's staff may read this."))
@@ -247,6 +254,7 @@ def software_list(
     request: HttpRequest, q: Query[str] = "", after: Query[int] = 0
 ) -> list[Software]:  # fmt: skip
     _staff(request)
+    _in_range(after, field="after", least=0)
     products = Software.objects.filter(pk__gt=after).order_by("pk")
     if q:
         products = products.filter(name_key__icontains=q[:100].lower())
@@ -255,6 +263,7 @@ def software_list(
 
 @router.get("/licences", response=list[LicenceOut], summary="Licences of the clients you serve (staff)")
 def licence_list(request: HttpRequest, organisation_id: Query[int | None] = None) -> list[Licence]:
+    _in_range(organisation_id, field="organisation_id")
     licences = authz.licences_visible_to(caller(request)).order_by("name", "pk")
     if organisation_id is not None:
         licences = licences.filter(organisation_id=organisation_id)
@@ -277,6 +286,7 @@ def licence_add(request: HttpRequest, payload: LicenceCreateIn) -> Licence:
 @router.get("/licences/compliance", response=list[ComplianceOut], summary="Licence compliance of a client")
 def licence_compliance(request: HttpRequest, organisation_id: int) -> list[dict[str, Any]]:
     user = caller(request)
+    _in_range(organisation_id, field="organisation_id")
     if not authz.can_view_licence_compliance(user):
         raise PermissionDeniedError(_("Only supervisors and administrators see licence compliance."))
     rows = selectors.licence_compliance(user=user, organisation_id=organisation_id)
