@@ -21,3 +21,33 @@ def bench_env(name: str) -> dict[str, str]:
         "DJANGO_SETTINGS_MODULE": "escalade.settings",
         "ESCALADE_ALLOWED_HOSTS": "testserver,127.0.0.1,localhost",
     }
+
+
+def bench_django(name: str, **overrides: str | None) -> None:
+    """Work in this process on the benchmark database ``escalade_<name>``: create it if missing, take
+    :func:`bench_env`'s environment (``overrides``: a value replaces, None removes), set Django up and
+    migrate."""
+    import subprocess
+
+    env = bench_env(name)
+    for key, value in overrides.items():
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = value
+    database = f"escalade_{name}"
+    exists = subprocess.run(
+        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-tAc",
+         f"SELECT 1 FROM pg_database WHERE datname='{database}'"],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()  # fmt: skip
+    if not exists:
+        subprocess.run(
+            ["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", f"CREATE DATABASE {database}"], check=True
+        )
+    os.environ.update(env)
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0)

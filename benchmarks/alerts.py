@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -24,7 +22,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from benchmarks import bench_env  # noqa: E402 - the repository root is on the path just above
+from benchmarks import bench_django  # noqa: E402 - the repository root is on the path just above
 
 PER_BODY = 10
 
@@ -108,25 +106,8 @@ def main() -> None:
     parser.add_argument("--alerts", type=int, default=10_000)
     parser.add_argument("--fingerprints", type=int, default=50)
     args = parser.parse_args()
-    env = bench_env("bench_alerts")
-    env.pop("ESCALADE_REDIS_URL", None)  # the outbox's queue: SQLite in the data directory is enough here
-    env["ESCALADE_LOG_LEVEL"] = "ERROR"
-    database = "escalade_bench_alerts"
-    exists = subprocess.run(
-        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-tAc",
-         f"SELECT 1 FROM pg_database WHERE datname='{database}'"],
-        capture_output=True, text=True, check=True,
-    ).stdout.strip()  # fmt: skip
-    if not exists:
-        subprocess.run(
-            ["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", f"CREATE DATABASE {database}"], check=True
-        )
-    os.environ.update(env)
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    call_command("migrate", verbosity=0)
+    # The outbox's queue: SQLite in the data directory is enough here.
+    bench_django("bench_alerts", ESCALADE_REDIS_URL=None, ESCALADE_LOG_LEVEL="ERROR")
     for key, value in bench_alerts(count=args.alerts, fingerprints=args.fingerprints).items():
         print(f"{key:<30}  {value}")
 

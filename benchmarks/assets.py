@@ -19,10 +19,8 @@ catalogue of 3,000 products. Then, through Django's test client (the whole reque
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import re
-import subprocess
 import sys
 import time
 import zlib
@@ -31,7 +29,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from benchmarks import bench_env  # noqa: E402 - the repository root is on the path just above
+from benchmarks import bench_django  # noqa: E402 - the repository root is on the path just above
 
 SAMPLE = ROOT / "tests" / "assets" / "samples" / "fusioninventory-agent-2.6-local-inventory.xml"
 CATALOGUE = 3_000
@@ -216,23 +214,9 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--inventories", type=int, default=300)
     args = parser.parse_args()
-    env = bench_env("bench_assets")
-    database = "escalade_bench_assets"
-    exists = subprocess.run(
-        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-tAc",
-         f"SELECT 1 FROM pg_database WHERE datname='{database}'"],
-        capture_output=True, text=True, check=True,
-    ).stdout.strip()  # fmt: skip
-    if not exists:
-        subprocess.run(
-            ["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", f"CREATE DATABASE {database}"], check=True
-        )
-    os.environ.update(env)
-    import django
+    bench_django("bench_assets")
     from django.core.management import call_command
 
-    django.setup()
-    call_command("migrate", verbosity=0)
     call_command("collectstatic", "--noinput", verbosity=0)  # the pages need the static manifest
     results = bench_assets(assets=args.assets, software=args.software, requests=args.requests,
                            inventories=args.inventories)  # fmt: skip

@@ -10,9 +10,7 @@ the rebuild command's speed). The figures then come from the rollups and the fac
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -21,7 +19,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from benchmarks import bench_env  # noqa: E402 - the repository root is on the path just above
+from benchmarks import bench_django  # noqa: E402 - the repository root is on the path just above
 
 CLIENTS, TEAMS, CATEGORIES = 10, 3, 8
 
@@ -132,23 +130,7 @@ def main() -> None:
     )
     parser.add_argument("--tickets", type=int, default=20_000)
     args = parser.parse_args()
-    env = bench_env("bench_reports")
-    database = "escalade_bench_reports"
-    exists = subprocess.run(
-        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-tAc",
-         f"SELECT 1 FROM pg_database WHERE datname='{database}'"],
-        capture_output=True, text=True, check=True,
-    ).stdout.strip()  # fmt: skip
-    if not exists:
-        subprocess.run(
-            ["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", f"CREATE DATABASE {database}"], check=True
-        )
-    os.environ.update(env)
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    call_command("migrate", verbosity=0)
+    bench_django("bench_reports")
     for key, value in bench_reports(tickets=args.tickets).items():
         print(f"{key:<34}  {value}")
 

@@ -27,7 +27,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from benchmarks import bench_env  # noqa: E402 - the repository root is on the path just above
+from benchmarks import bench_django  # noqa: E402 - the repository root is on the path just above
 
 RECEIVER = """
 import socket
@@ -177,23 +177,7 @@ def main() -> None:
     )
     parser.add_argument("--count", type=int, default=3_000)
     args = parser.parse_args()
-    env = bench_env("bench_webhooks")
-    database = "escalade_bench_webhooks"
-    exists = subprocess.run(
-        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-tAc",
-         f"SELECT 1 FROM pg_database WHERE datname='{database}'"],
-        capture_output=True, text=True, check=True,
-    ).stdout.strip()  # fmt: skip
-    if not exists:
-        subprocess.run(
-            ["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", f"CREATE DATABASE {database}"], check=True
-        )
-    os.environ.update(env)
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    call_command("migrate", verbosity=0)
+    bench_django("bench_webhooks")
     for key, value in bench_webhooks(count=args.count).items():
         print(f"{key:<34}  {value}")
 
