@@ -280,3 +280,20 @@ def test_a_maintenance_window_must_end_after_it_starts(client, world):
          "ends_at": "2026-12-06T01:00"},
     )  # fmt: skip
     assert response.status_code == 422
+
+
+def test_an_incident_is_linked_to_the_machine_the_alert_names_in_its_own_client_only(post, source, world):
+    from escalade.assets.models import TicketAsset
+    from tests.assets.factories import AssetFactory
+
+    mine = AssetFactory.create(organisation=world.client_a, name="DB1.client-a.example", kind="server")
+    AssetFactory.create(organisation=world.client_b, name="db2.client-a.example", kind="server")
+
+    post(source.token, _body(_alert("DiskFull", instance="db1.client-a.example:9100")))
+    post(source.token, _body(_alert("DiskFull", instance="db2.client-a.example:9100")))  # B's name
+
+    links = TicketAsset.objects.select_related("ticket", "asset")
+    assert [(link.ticket.title, link.asset) for link in links] == [
+        ("DiskFull on db1.client-a.example:9100", mine)
+    ]
+    assert Ticket.objects.count() == 2

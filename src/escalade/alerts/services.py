@@ -35,6 +35,8 @@ from escalade.alerts.normalise import (
     generic_alerts,
     parse_json,
 )
+from escalade.assets.models import Asset, AssetStatus
+from escalade.assets.services import ticket_asset_link
 from escalade.core.actors import Actor
 from escalade.core.errors import ValidationFailed
 from escalade.core.services import JSONValue, event_record
@@ -81,6 +83,7 @@ class Route:
     category_id: int | None = None
     team_id: int | None = None
     priority: int | None = None
+    asset_label: str = ""  # the label naming the machine (see ASSET_LABELS)
 
 
 def channel_actor(source: AlertSource) -> Actor:
@@ -370,6 +373,7 @@ def route_for(source: AlertSource, labels: Mapping[str, str]) -> Route:
     return Route(
         organisation=organisation, site_id=_int(found.get("site")), category_id=_int(found.get("category")),
         team_id=_int(found.get("team")), priority=_int(priority),
+        asset_label=str(found.get("asset_label", ""))[:60],
     )  # fmt: skip
 
 
@@ -396,12 +400,49 @@ def _incident_create(source: AlertSource, alert: Alert, route: Route, requester:
     category = Category.objects.filter(pk=route.category_id).first() if route.category_id else None
     team = Team.objects.filter(pk=route.team_id).first() if route.team_id else None
     priority = route.priority if route.priority in Priority.values else None
-    return ticket_create(
+    ticket = ticket_create(
         actor=channel_actor(source), requester=requester, title=alert.title, channel=Channel.MONITORING,
         description=alert.description or "\n".join(f"{k}={v}" for k, v in sorted(alert.labels.items())),
         priority=priority, priority_reason=_("Severity of the monitoring alert.") if priority else "",
         site=site, category=category, team=team,
     )  # fmt: skip
+    asset = asset_for(organisation=organisation, labels=alert.labels, label=route.asset_label)
+    if asset is not None:
+        ticket_asset_link(actor=channel_actor(source), ticket=ticket, asset=asset)
+    return ticket
+
+
+# Labels that name the machine an alert is about, in the order they are read (Prometheus' ``instance``
+# is "host:port"); a route may name its own (``"asset_label": "node"``).
+ASSET_LABELS = ("asset", "hostname", "host", "nodename", "instance")
+
+
+def asset_for(
+    *, organisation: Organisation | None, labels: Mapping[str, str], label: str = ""
+) -> Asset | None:
+    """The organisation's asset an alert is about: the first of the asset labels whose value (without a
+    port) is an asset's hostname or serial there; never an asset of another organisation."""
+    if organisation is None:
+        return None
+    for name in (label,) if label else ASSET_LABELS:
+        value = str(labels.get(name, "")).strip()
+        if not value:
+            continue
+        host = value.rsplit(":", 1)[0] if value.count(":") == 1 else value  # "db1:9100", not a MAC or IPv6
+        found = (
+            Asset.objects.filter(organisation=organisation, name__iexact=host[:200])
+            .exclude(status=AssetStatus.DISPOSED)
+            .order_by("pk")
+            .first()
+        ) or (
+            Asset.objects.filter(organisation=organisation, serial__iexact=host[:200])
+            .exclude(status=AssetStatus.DISPOSED)
+            .order_by("pk")
+            .first()
+        )
+        if found is not None:
+            return found
+    return None
 
 
 # ---------------------------------------------------------------- maintenance, triage
