@@ -377,3 +377,9 @@ def can_triage_alerts(user: AnyUser) -> bool:
 def can_view_oncall(user: AnyUser) -> bool:
     """Schedules, who is on call, pages and their report: provider staff."""
     return is_provider_staff(user)
+
+
+def can_plan_oncall(user: AnyUser) -> bool:
+    """Swap shifts (overrides) in the on-call rotas: supervisors and administrators."""
+    active = _active(user)
+    return active is not None and active.role in {Role.SUPERVISOR, Role.ADMINISTRATOR}

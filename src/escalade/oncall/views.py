@@ -17,9 +17,11 @@ from escalade import authz
 from escalade.accounts.models import User
 from escalade.core.actors import Actor
 from escalade.core.errors import DomainError
-from escalade.oncall import ical, selectors, services
+from escalade.core.forms import form_error
+from escalade.oncall import ical, planning, selectors, services
+from escalade.oncall.forms import OverrideForm
 from escalade.oncall.links import feed_token_read, feed_url, page_token_read
-from escalade.oncall.models import Paging, Schedule
+from escalade.oncall.models import Override, Paging, Schedule
 from escalade.oncall.rota import shifts_between
 from escalade.tickets.choices import OPEN_STATES, ResolutionCode
 from escalade.tickets.services import ticket_resolve
@@ -99,12 +101,51 @@ def schedule_list(request: HttpRequest) -> HttpResponse:
 @staff_only
 @require_GET
 def schedule_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    schedule = get_object_or_404(Schedule, pk=pk)
+    return _schedule_page(request, get_object_or_404(Schedule, pk=pk), OverrideForm())
+
+
+def _schedule_page(
+    request: HttpRequest, schedule: Schedule, form: OverrideForm, status: int = 200
+) -> HttpResponse:
     now = timezone.now()
     end = now + dt.timedelta(days=14)
     shifts = shifts_between(selectors.rota_of(schedule=schedule, start=now, end=end), now, end)
-    context = {"schedule": schedule, "shifts": shifts, "feed": feed_url(kind="schedule", pk=schedule.pk)}
-    return render(request, "oncall/schedule.html", context)
+    context = {
+        "schedule": schedule, "shifts": shifts, "feed": feed_url(kind="schedule", pk=schedule.pk),
+        "can_plan": authz.can_plan_oncall(request.user), "form": form,
+        "overrides": schedule.overrides.filter(ends_at__gt=now).select_related("user").order_by("starts_at"),
+    }  # fmt: skip
+    return render(request, "oncall/schedule.html", context, status=status)
+
+
+@authz.require(authz.can_plan_oncall)
+@require_POST
+def override_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """A supervisor swaps a shift: someone is on call instead for a period."""
+    schedule = get_object_or_404(Schedule, pk=pk)
+    form = OverrideForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            planning.override_create(
+                actor=actor_of(request), schedule=schedule, user=data["user"], starts_at=data["starts_at"],
+                ends_at=data["ends_at"], reason=data["reason"],
+            )  # fmt: skip
+        except DomainError as error:
+            form_error(form, error)
+        else:
+            messages.success(request, _("Shift swapped."))
+            return redirect("oncall:schedule", pk=schedule.pk)
+    return _schedule_page(request, schedule, form, status=422)
+
+
+@authz.require(authz.can_plan_oncall)
+@require_POST
+def override_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    override = get_object_or_404(Override, pk=pk)
+    planning.override_delete(actor=actor_of(request), override=override)
+    messages.success(request, _("Swapped shift removed."))
+    return redirect("oncall:schedule", pk=override.schedule_id)
 
 
 @staff_only
