@@ -13,8 +13,6 @@ counted), and a sync after 1 % of the entries changed and 0.5 % left.
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -22,7 +20,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from benchmarks import bench_env  # noqa: E402 - the repository root is on the path just above
+from benchmarks import bench_django  # noqa: E402 - the repository root is on the path just above
 from tests.directory import slapd as ldap  # noqa: E402 - the same slapd as the tests
 
 GROUP_SIZE = 100
@@ -135,32 +133,7 @@ def main() -> None:
     )
     parser.add_argument("--people", type=int, default=10_000)
     args = parser.parse_args()
-    env = bench_env("bench_directory")
-    database = "escalade_bench_directory"
-    exists = subprocess.run(
-        [
-            "psql",
-            "-h",
-            "127.0.0.1",
-            "-U",
-            "postgres",
-            "-tAc",
-            f"SELECT 1 FROM pg_database WHERE datname='{database}'",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    if not exists:
-        subprocess.run(
-            ["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", f"CREATE DATABASE {database}"], check=True
-        )
-    os.environ.update(env)
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    call_command("migrate", verbosity=0)
+    bench_django("bench_directory")
     for key, value in bench_directory(people=args.people).items():
         print(f"{key:<44}  {value}")
 

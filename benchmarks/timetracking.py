@@ -16,9 +16,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
 import random
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -27,27 +25,14 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "src"))
-from benchmarks import bench_env  # noqa: E402 - the repository root is on the path just above
+from benchmarks import bench_django  # noqa: E402 - the repository root is on the path just above
 
 NAME = "bench_time"
 BATCH = 10_000
 
 
 def _setup() -> None:
-    os.environ.update(bench_env(NAME))
-    exists = subprocess.run(
-        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-tAc",
-         f"SELECT 1 FROM pg_database WHERE datname='escalade_{NAME}'"],
-        capture_output=True, text=True, check=True,
-    ).stdout.strip()  # fmt: skip
-    if not exists:
-        subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", f"escalade_{NAME}"], check=True)
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    bench_django(NAME)
 
 
 def _fill(clients: int, entries: int) -> None:
