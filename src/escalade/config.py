@@ -88,6 +88,7 @@ class Config:
     time_edit_window_hours: int
     credit_thresholds: list[int]
     contract_notice_days: int
+    renewal_notice_days: int
     oncall_sms_url: str
     oncall_sms_token: str
     oncall_link_hours: int
@@ -179,6 +180,7 @@ def load_config() -> Config:
                 "CREDIT_THRESHOLDS", [75, 90, 100], subcast=int, validate=_percentages
             ),
             contract_notice_days=env.int("CONTRACT_NOTICE_DAYS", 30, validate=Range(min=0, max=366)),
+            renewal_notice_days=env.int("RENEWAL_NOTICE_DAYS", 60, validate=Range(min=0, max=366)),
             oncall_sms_url=env.str("ONCALL_SMS_URL", ""),
             oncall_sms_token=env.str("ONCALL_SMS_TOKEN", ""),
             oncall_link_hours=env.int("ONCALL_LINK_HOURS", 12, validate=Range(min=1, max=168)),

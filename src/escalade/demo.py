@@ -36,6 +36,7 @@ LOADERS = (
     "escalade.timetracking.demo:load",
     "escalade.reports.demo:load",
     "escalade.assets.demo:load",
+    "escalade.maintenance.demo:load",  # after assets: warranty ends feed the renewals
 )
 DEMO_PASSWORD = "demo"  # noqa: S105 - the demo data is public by design
 

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "escalade.alerts",
     "escalade.oncall",
     "escalade.assets",
+    "escalade.maintenance",
     "escalade.workspace",
     "escalade.portal",
     "escalade.identity",
@@ -296,6 +297,9 @@ ESCALADE_TEXT_MAX_CHARS = CONFIG.text_max_chars
 ESCALADE_TIME_EDIT_WINDOW_HOURS = CONFIG.time_edit_window_hours
 ESCALADE_CREDIT_THRESHOLDS = sorted(set(CONFIG.credit_thresholds))
 ESCALADE_CONTRACT_NOTICE_DAYS = CONFIG.contract_notice_days
+# Preventive maintenance (ADR 0023): renewals (warranties, licences, certificates...) are announced this
+# many days before they expire.
+ESCALADE_RENEWAL_NOTICE_DAYS = CONFIG.renewal_notice_days
 ESCALADE_SLA_TARGET_MAX_DAYS = CONFIG.sla_target_max_days
 # ---------------------------------------------------------------- reports (escalade.reports)
 # Satisfaction surveys: how long after the resolution, for tickets from which channels, and how long the

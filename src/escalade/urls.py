@@ -24,6 +24,9 @@ urlpatterns = [
     path("portal/account/", include("escalade.timetracking.portal_urls")),
     path("desk/alerts/", include("escalade.alerts.urls")),
     path("desk/oncall/", include("escalade.oncall.urls")),
+    path("desk/maintenance/", include("escalade.maintenance.urls")),
+    path("portal/maintenance/", include("escalade.maintenance.portal_urls")),
+    path("maintenance/", include("escalade.maintenance.public_urls")),
     path("alerts/intake/", include(alert_intake)),
     path("oncall/", include("escalade.oncall.public_urls")),
     path("", include("escalade.reports.urls")),  # /desk/reports/, /survey/, /portal/reports/

@@ -11,6 +11,7 @@ class Kind(models.TextChoices):
     REQUEST = "request", _("Service request")
     PROBLEM = "problem", _("Problem")
     CHANGE = "change", _("Change")
+    MAINTENANCE = "maintenance", _("Preventive maintenance")
 
 
 class Channel(models.TextChoices):
