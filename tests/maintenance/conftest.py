@@ -20,12 +20,25 @@ def make_plan(world: Any) -> Any:
     def make(**values: Any) -> MaintenancePlan:
         team = Team.objects.get(name="L1 A")
         defaults: dict[str, Any] = {
-            "organisation": world.client_a, "site": None, "name": "Backup verification", "steps": STEPS,
-            "team": team, "agent": world.agent_a, "contact": world.manager_a, "recurrence": "FREQ=WEEKLY;BYDAY=MO",
-            "first_date": dt.date(2026, 1, 5), "at_time": dt.time(8, 0), "time_zone": "Europe/Paris",
-            "duration_minutes": 120, "lead_days": 7, "holiday_rule": "keep", "calendar": None,
-            "silences_alerts": False, "is_active": True, "asset_filter": {},
-        }  # fmt: skip
+            "organisation": world.client_a,
+            "site": None,
+            "name": "Backup verification",
+            "steps": STEPS,
+            "team": team,
+            "agent": world.agent_a,
+            "contact": world.manager_a,
+            "recurrence": "FREQ=WEEKLY;BYDAY=MO",
+            "first_date": dt.date(2026, 1, 5),
+            "at_time": dt.time(8, 0),
+            "time_zone": "Europe/Paris",
+            "duration_minutes": 120,
+            "lead_days": 7,
+            "holiday_rule": "keep",
+            "calendar": None,
+            "silences_alerts": False,
+            "is_active": True,
+            "asset_filter": {},
+        }
         defaults.update(values)
         return plan_save(actor=Actor.of(world.supervisor), values=defaults)
 

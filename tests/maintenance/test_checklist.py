@@ -13,7 +13,12 @@ from django.utils import translation
 from escalade.core.actors import Actor
 from escalade.core.errors import ConflictError, PermissionDeniedError, ValidationFailed
 from escalade.maintenance.models import MaintenanceOccurrence, OccurrenceState, Outcome
-from escalade.maintenance.services import StepInput, checklist_submit, occurrences_generate, occurrences_mark_missed
+from escalade.maintenance.services import (
+    StepInput,
+    checklist_submit,
+    occurrences_generate,
+    occurrences_mark_missed,
+)
 from escalade.tickets.choices import Kind, LinkKind, State
 from escalade.tickets.models import Attachment, TicketLink
 from tests.maintenance.conftest import MONDAY
@@ -29,25 +34,35 @@ def occurrence(make_plan) -> MaintenanceOccurrence:
 def _answers(*outcomes: str, evidence: bool = False) -> list[StepInput]:
     return [
         StepInput(
-            position=position, outcome=outcome, note=f"note {position}",
+            position=position,
+            outcome=outcome,
+            note=f"note {position}",
             evidence=io.BytesIO(b"backup job 2026-11-23: 0 error\n") if evidence and position == 1 else None,
             evidence_name="backup-report.txt" if evidence and position == 1 else "",
-        )  # fmt: skip
+        )
         for position, outcome in enumerate(outcomes, start=1)
     ]
 
 
 def test_a_passed_check_is_done_with_its_evidence_and_resolves_its_ticket(occurrence, world) -> None:
     checklist_submit(
-        actor=Actor.of(world.agent_a), occurrence=occurrence,
-        answers=_answers(Outcome.PASS, Outcome.PASS, Outcome.NOT_APPLICABLE, evidence=True), complete=True,
-    )  # fmt: skip
+        actor=Actor.of(world.agent_a),
+        occurrence=occurrence,
+        answers=_answers(Outcome.PASS, Outcome.PASS, Outcome.NOT_APPLICABLE, evidence=True),
+        complete=True,
+    )
     occurrence.refresh_from_db()
-    assert (occurrence.state, occurrence.completed_by, occurrence.incident) == (OccurrenceState.DONE, world.agent_a, None)
+    assert (occurrence.state, occurrence.completed_by, occurrence.incident) == (
+        OccurrenceState.DONE,
+        world.agent_a,
+        None,
+    )
     answer = occurrence.answers.get(position=1)
     assert answer.evidence is not None
     assert (answer.evidence.ticket_id, answer.evidence.filename, answer.evidence.content_type) == (
-        occurrence.ticket_id, "backup-report.txt", "text/plain"
+        occurrence.ticket_id,
+        "backup-report.txt",
+        "text/plain",
     )
     assert occurrence.ticket is not None
     occurrence.ticket.refresh_from_db()
@@ -56,20 +71,27 @@ def test_a_passed_check_is_done_with_its_evidence_and_resolves_its_ticket(occurr
 
 def test_a_failed_step_opens_an_incident_linked_to_the_occurrence(occurrence, world) -> None:
     checklist_submit(
-        actor=Actor.of(world.agent_a), occurrence=occurrence,
-        answers=_answers(Outcome.FAIL, Outcome.PASS, Outcome.PASS), complete=True,
-    )  # fmt: skip
+        actor=Actor.of(world.agent_a),
+        occurrence=occurrence,
+        answers=_answers(Outcome.FAIL, Outcome.PASS, Outcome.PASS),
+        complete=True,
+    )
     occurrence.refresh_from_db()
     incident = occurrence.incident
     assert occurrence.state == OccurrenceState.FAILED
     assert incident is not None
     assert (incident.kind, incident.organisation, incident.requester, incident.state) == (
-        Kind.INCIDENT, world.client_a, world.manager_a, State.ASSIGNED
+        Kind.INCIDENT,
+        world.client_a,
+        world.manager_a,
+        State.ASSIGNED,
     )
     # The client's SLA applies: the incident escalates like any ticket.
     assert incident.resolution_due is not None
     assert "Check last night's backup report" in incident.title
-    assert TicketLink.objects.filter(source=incident, target=occurrence.ticket, kind=LinkKind.RELATED_TO).exists()
+    assert TicketLink.objects.filter(
+        source=incident, target=occurrence.ticket, kind=LinkKind.RELATED_TO
+    ).exists()
 
 
 def test_the_incident_title_is_in_the_client_contacts_language(make_plan, world) -> None:
@@ -79,8 +101,12 @@ def test_the_incident_title_is_in_the_client_contacts_language(make_plan, world)
     occurrences_generate(now=MONDAY)
     occurrence = MaintenanceOccurrence.objects.get()
     with translation.override("en"):
-        checklist_submit(actor=Actor.of(world.agent_a), occurrence=occurrence,
-                         answers=_answers(Outcome.FAIL, Outcome.PASS, Outcome.PASS), complete=True)  # fmt: skip
+        checklist_submit(
+            actor=Actor.of(world.agent_a),
+            occurrence=occurrence,
+            answers=_answers(Outcome.FAIL, Outcome.PASS, Outcome.PASS),
+            complete=True,
+        )
     occurrence.refresh_from_db()
     assert occurrence.incident is not None
     assert "Échec" in occurrence.incident.title
@@ -89,7 +115,10 @@ def test_the_incident_title_is_in_the_client_contacts_language(make_plan, world)
 def test_completing_needs_every_step_answered(occurrence, world) -> None:
     with pytest.raises(ValidationFailed):
         checklist_submit(
-            actor=Actor.of(world.agent_a), occurrence=occurrence, answers=_answers(Outcome.PASS), complete=True
+            actor=Actor.of(world.agent_a),
+            occurrence=occurrence,
+            answers=_answers(Outcome.PASS),
+            complete=True,
         )
     occurrence.refresh_from_db()
     assert occurrence.state == OccurrenceState.SCHEDULED
@@ -130,8 +159,10 @@ def test_a_check_not_done_by_its_due_time_is_missed_and_opens_an_incident(occurr
 def test_a_missed_check_may_still_be_done_late(occurrence, world) -> None:
     occurrences_mark_missed(now=occurrence.due_at + dt.timedelta(minutes=5))
     checklist_submit(
-        actor=Actor.of(world.agent_a), occurrence=occurrence,
-        answers=_answers(Outcome.PASS, Outcome.PASS, Outcome.PASS), complete=True,
-    )  # fmt: skip
+        actor=Actor.of(world.agent_a),
+        occurrence=occurrence,
+        answers=_answers(Outcome.PASS, Outcome.PASS, Outcome.PASS),
+        complete=True,
+    )
     occurrence.refresh_from_db()
     assert occurrence.state == OccurrenceState.DONE

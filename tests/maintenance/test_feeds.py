@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from urllib.parse import urlsplit
+from typing import Any
 from unittest import mock
+from urllib.parse import urlsplit
 
 import pytest
 from icalendar import Calendar
@@ -27,7 +28,7 @@ def _path(url: str) -> str:
     return urlsplit(url).path
 
 
-def _events(client, url: str) -> list:
+def _events(client, url: str) -> list[Any]:
     with mock.patch("django.utils.timezone.now", return_value=MONDAY):
         response = client.get(_path(url))
     assert response.status_code == 200

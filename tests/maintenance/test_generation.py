@@ -15,23 +15,32 @@ from escalade.tickets.models import Ticket
 from tests.maintenance.conftest import MONDAY
 
 
-def test_generation_creates_the_occurrences_within_the_lead_time_as_maintenance_tickets(make_plan, world) -> None:
+def test_generation_creates_the_occurrences_within_the_lead_time_as_maintenance_tickets(
+    make_plan, world
+) -> None:
     plan = make_plan(lead_days=14)
     result = occurrences_generate(now=MONDAY)
     occurrences = list(MaintenanceOccurrence.objects.filter(plan=plan).select_related("ticket"))
     # 23 November 08:00 Paris is after 07:00 Paris (now): this Monday, the next one, not the third.
     assert [o.scheduled_for for o in occurrences] == [
-        dt.datetime(2026, 11, 23, 7, 0, tzinfo=dt.UTC), dt.datetime(2026, 11, 30, 7, 0, tzinfo=dt.UTC)
+        dt.datetime(2026, 11, 23, 7, 0, tzinfo=dt.UTC),
+        dt.datetime(2026, 11, 30, 7, 0, tzinfo=dt.UTC),
     ]
     assert result.created == 2
     ticket = occurrences[0].ticket
     assert ticket is not None
     assert (ticket.kind, ticket.requester, ticket.organisation, ticket.assignee) == (
-        Kind.MAINTENANCE, world.manager_a, world.client_a, world.agent_a
+        Kind.MAINTENANCE,
+        world.manager_a,
+        world.client_a,
+        world.agent_a,
     )
     assert ticket.state == State.ASSIGNED
     assert occurrences[0].due_at - occurrences[0].scheduled_for == dt.timedelta(minutes=120)
-    assert list(StepAnswer.objects.filter(occurrence=occurrences[0]).values_list("label", flat=True)) == plan.steps
+    assert (
+        list(StepAnswer.objects.filter(occurrence=occurrences[0]).values_list("label", flat=True))
+        == plan.steps
+    )
 
 
 def test_running_the_generation_again_creates_nothing(make_plan) -> None:
@@ -55,7 +64,8 @@ def test_a_plan_declaring_a_window_silences_the_clients_alerts(make_plan, world)
     occurrences_generate(now=MONDAY)
     window = MaintenanceWindow.objects.get(organisation=world.client_a)
     assert (window.starts_at, window.ends_at) == (
-        dt.datetime(2026, 11, 23, 7, 0, tzinfo=dt.UTC), dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
+        dt.datetime(2026, 11, 23, 7, 0, tzinfo=dt.UTC),
+        dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC),
     )
 
 

@@ -11,7 +11,16 @@ from escalade.maintenance.models import ExpiringItem, MaintenanceOccurrence, Mai
 
 @admin.register(MaintenancePlan)
 class MaintenancePlanAdmin(AuditedModelAdmin):
-    list_display = ("name", "organisation", "recurrence", "at_time", "time_zone", "team", "agent", "is_active")
+    list_display = (
+        "name",
+        "organisation",
+        "recurrence",
+        "at_time",
+        "time_zone",
+        "team",
+        "agent",
+        "is_active",
+    )
     list_filter = ("is_active", "holiday_rule")
     list_select_related = ("organisation", "team", "agent")
     raw_id_fields = ("contact", "agent")

@@ -14,7 +14,14 @@ from escalade.accounts.models import Role, Team, User
 from escalade.core.actors import Actor
 from escalade.maintenance.models import ExpiringItem, ExpiringKind, MaintenancePlan, Outcome
 from escalade.maintenance.renewals import expiring_item_save, expiring_items_sync
-from escalade.maintenance.services import StepInput, checklist_submit, occurrence_create, occurrences_generate, plan_save, plan_times
+from escalade.maintenance.services import (
+    StepInput,
+    checklist_submit,
+    occurrence_create,
+    occurrences_generate,
+    plan_save,
+    plan_times,
+)
 from escalade.orgs.models import Organisation
 from escalade.sla.models import BusinessCalendar
 
@@ -24,27 +31,98 @@ if TYPE_CHECKING:
 # name, RRULE, time, minutes, steps, silences alerts
 PLANS = {
     "lemoine": [
-        ("Vérification des sauvegardes", "FREQ=WEEKLY;BYDAY=MO", dt.time(8, 0), 120,
-         ["Contrôler le rapport de sauvegarde de la nuit", "Vérifier l'espace libre du NAS",
-          "Vérifier la copie externalisée"], False),
-        ("Mises à jour mensuelles des postes et serveurs", "FREQ=MONTHLY;BYDAY=+2TU", dt.time(20, 0), 240,
-         ["Appliquer les mises à jour Windows", "Mettre à jour les logiciels de caisse", "Redémarrer et contrôler les services"], True),
-        ("Test de restauration trimestriel", "FREQ=MONTHLY;INTERVAL=3;BYMONTHDAY=15", dt.time(14, 0), 240,
-         ["Restaurer un dossier de la comptabilité", "Comparer avec l'original", "Consigner la durée de restauration"], False),
-        ("Test annuel de l'onduleur", "FREQ=YEARLY;BYMONTH=6;BYMONTHDAY=20", dt.time(7, 0), 180,
-         ["Couper l'alimentation secteur", "Vérifier l'autonomie annoncée", "Contrôler l'arrêt propre des serveurs"], True),
+        (
+            "Vérification des sauvegardes",
+            "FREQ=WEEKLY;BYDAY=MO",
+            dt.time(8, 0),
+            120,
+            [
+                "Contrôler le rapport de sauvegarde de la nuit",
+                "Vérifier l'espace libre du NAS",
+                "Vérifier la copie externalisée",
+            ],
+            False,
+        ),
+        (
+            "Mises à jour mensuelles des postes et serveurs",
+            "FREQ=MONTHLY;BYDAY=+2TU",
+            dt.time(20, 0),
+            240,
+            [
+                "Appliquer les mises à jour Windows",
+                "Mettre à jour les logiciels de caisse",
+                "Redémarrer et contrôler les services",
+            ],
+            True,
+        ),
+        (
+            "Test de restauration trimestriel",
+            "FREQ=MONTHLY;INTERVAL=3;BYMONTHDAY=15",
+            dt.time(14, 0),
+            240,
+            [
+                "Restaurer un dossier de la comptabilité",
+                "Comparer avec l'original",
+                "Consigner la durée de restauration",
+            ],
+            False,
+        ),
+        (
+            "Test annuel de l'onduleur",
+            "FREQ=YEARLY;BYMONTH=6;BYMONTHDAY=20",
+            dt.time(7, 0),
+            180,
+            [
+                "Couper l'alimentation secteur",
+                "Vérifier l'autonomie annoncée",
+                "Contrôler l'arrêt propre des serveurs",
+            ],
+            True,
+        ),
     ],
     "northwind": [
-        ("Backup verification", "FREQ=WEEKLY;BYDAY=MO", dt.time(9, 0), 120,
-         ["Check last night's backup report", "Check free space on the backup server", "Check the off-site copy"], False),
-        ("Monthly patching", "FREQ=MONTHLY;BYDAY=+2WE", dt.time(21, 0), 240,
-         ["Apply operating system updates", "Update the warehouse scanners' firmware", "Reboot and check services"], True),
-        ("Quarterly restore test", "FREQ=MONTHLY;INTERVAL=3;BYMONTHDAY=10", dt.time(15, 0), 240,
-         ["Restore a mailbox", "Compare with the original", "Record the restore time"], False),
-        ("Yearly UPS test", "FREQ=YEARLY;BYMONTH=9;BYMONTHDAY=5", dt.time(7, 30), 180,
-         ["Cut mains power", "Check the announced runtime", "Check the servers shut down cleanly"], True),
+        (
+            "Backup verification",
+            "FREQ=WEEKLY;BYDAY=MO",
+            dt.time(9, 0),
+            120,
+            [
+                "Check last night's backup report",
+                "Check free space on the backup server",
+                "Check the off-site copy",
+            ],
+            False,
+        ),
+        (
+            "Monthly patching",
+            "FREQ=MONTHLY;BYDAY=+2WE",
+            dt.time(21, 0),
+            240,
+            [
+                "Apply operating system updates",
+                "Update the warehouse scanners' firmware",
+                "Reboot and check services",
+            ],
+            True,
+        ),
+        (
+            "Quarterly restore test",
+            "FREQ=MONTHLY;INTERVAL=3;BYMONTHDAY=10",
+            dt.time(15, 0),
+            240,
+            ["Restore a mailbox", "Compare with the original", "Record the restore time"],
+            False,
+        ),
+        (
+            "Yearly UPS test",
+            "FREQ=YEARLY;BYMONTH=9;BYMONTHDAY=5",
+            dt.time(7, 30),
+            180,
+            ["Cut mains power", "Check the announced runtime", "Check the servers shut down cleanly"],
+            True,
+        ),
     ],
-}  # fmt: skip
+}
 # kind, name, days from today, client
 MANUAL_ITEMS = [
     (ExpiringKind.CERTIFICATE, "*.boulangeries-lemoine.fr (TLS)", 40, "lemoine"),
@@ -56,7 +134,11 @@ MANUAL_ITEMS = [
 
 
 def _staff(organisation: Organisation) -> tuple[Team | None, User | None]:
-    team = Team.objects.filter(organisations=organisation, is_active=True).order_by("support_level", "name").first()
+    team = (
+        Team.objects.filter(organisations=organisation, is_active=True)
+        .order_by("support_level", "name")
+        .first()
+    )
     agent = team.members.filter(is_active=True, role=Role.AGENT).order_by("pk").first() if team else None
     return team, agent
 
@@ -71,12 +153,29 @@ def _plans(context: DemoContext, key: str) -> list[MaintenancePlan]:
     site = organisation.sites.order_by("name").first()
     made = []
     for name, rule, at, minutes, steps, silences in PLANS[key]:
-        made.append(plan_save(actor=context.actor, values={
-            "organisation": organisation, "site": site, "name": name, "steps": steps, "team": team,
-            "agent": agent, "contact": contact, "recurrence": rule, "first_date": dt.date(2026, 1, 5),
-            "at_time": at, "time_zone": site.time_zone if site else "Europe/Paris", "duration_minutes": minutes,
-            "lead_days": 14, "holiday_rule": "next_working_day", "calendar": calendar, "silences_alerts": silences,
-        }))  # fmt: skip
+        made.append(
+            plan_save(
+                actor=context.actor,
+                values={
+                    "organisation": organisation,
+                    "site": site,
+                    "name": name,
+                    "steps": steps,
+                    "team": team,
+                    "agent": agent,
+                    "contact": contact,
+                    "recurrence": rule,
+                    "first_date": dt.date(2026, 1, 5),
+                    "at_time": at,
+                    "time_zone": site.time_zone if site else "Europe/Paris",
+                    "duration_minutes": minutes,
+                    "lead_days": 14,
+                    "holiday_rule": "next_working_day",
+                    "calendar": calendar,
+                    "silences_alerts": silences,
+                },
+            )
+        )
     return made
 
 
@@ -102,22 +201,37 @@ def _history(plan: MaintenancePlan, *, fail_one: bool) -> None:
             StepInput(
                 position=position,
                 outcome=Outcome.FAIL if failing and position == 1 else Outcome.PASS,
-                note="" if position != 1 else ("Job en échec : bande pleine" if failing and plan.contact.language == "fr"
-                                                else "Job failed: tape full" if failing else "OK"),
-                evidence=_evidence(f"backup-report-{moment:%Y%m%d}.txt", f"{plan.name} {moment:%Y-%m-%d}: 0 error\n")
-                if position == 1 else None,
+                note=""
+                if position != 1
+                else (
+                    "Job en échec : bande pleine"
+                    if failing and plan.contact.language == "fr"
+                    else "Job failed: tape full"
+                    if failing
+                    else "OK"
+                ),
+                evidence=_evidence(
+                    f"backup-report-{moment:%Y%m%d}.txt", f"{plan.name} {moment:%Y-%m-%d}: 0 error\n"
+                )
+                if position == 1
+                else None,
                 evidence_name=f"backup-report-{moment:%Y%m%d}.txt" if position == 1 else "",
-            )  # fmt: skip
+            )
             for position in range(1, len(plan.steps) + 1)
         ]
         with travel(moment + dt.timedelta(minutes=45)):
-            checklist_submit(actor=Actor.of(plan.agent), occurrence=occurrence, answers=answers, complete=True)
+            checklist_submit(
+                actor=Actor.of(plan.agent), occurrence=occurrence, answers=answers, complete=True
+            )
 
 
 def load(context: DemoContext) -> None:
     """Plans, their history and coming occurrences, and renewals (skipped when the plans exist)."""
     keys = [key for key in PLANS if key in context.objects]
-    if not keys or MaintenancePlan.objects.filter(organisation__in=[context.objects[k] for k in keys]).exists():
+    if (
+        not keys
+        or MaintenancePlan.objects.filter(organisation__in=[context.objects[k] for k in keys]).exists()
+    ):
         return
     for key in keys:
         plans = _plans(context, key)
@@ -130,8 +244,15 @@ def load(context: DemoContext) -> None:
             continue
         organisation = context.objects[key]
         if not ExpiringItem.objects.filter(organisation=organisation, name=name).exists():
-            expiring_item_save(actor=context.actor, values={
-                "kind": kind, "name": name, "expires_on": today + dt.timedelta(days=days),
-                "organisation": organisation, "owner": None, "notes": "",
-            })  # fmt: skip
+            expiring_item_save(
+                actor=context.actor,
+                values={
+                    "kind": kind,
+                    "name": name,
+                    "expires_on": today + dt.timedelta(days=days),
+                    "organisation": organisation,
+                    "owner": None,
+                    "notes": "",
+                },
+            )
     expiring_items_sync(today=today)

@@ -44,15 +44,21 @@ def feed_owner(token: str) -> User | Organisation | None:
         data = signing.loads(token, salt=SALT)
     except signing.BadSignature:
         return None
-    if not isinstance(data, dict) or not isinstance(data.get("id"), int) or not isinstance(data.get("s"), str):
+    if (
+        not isinstance(data, dict)
+        or not isinstance(data.get("id"), int)
+        or not isinstance(data.get("s"), str)
+    ):
         return None
     if data.get("k") == "agent":
         key = FeedKey.objects.select_related("user").filter(user_id=data["id"], secret=data["s"]).first()
         return key.user if key is not None and key.user is not None and key.user.is_active else None
     if data.get("k") == "client":
-        key = FeedKey.objects.select_related("organisation").filter(
-            organisation_id=data["id"], secret=data["s"]
-        ).first()
+        key = (
+            FeedKey.objects.select_related("organisation")
+            .filter(organisation_id=data["id"], secret=data["s"])
+            .first()
+        )
         return key.organisation if key is not None else None
     return None
 
@@ -72,7 +78,9 @@ def feed_body(owner: User | Organisation) -> bytes:
     calendar = Calendar()
     calendar.add("prodid", "-//Escalade//Maintenance//EN")
     calendar.add("version", "2.0")
-    calendar.add("x-wr-calname", str(owner.full_name or owner.email) if isinstance(owner, User) else owner.name)
+    calendar.add(
+        "x-wr-calname", str(owner.full_name or owner.email) if isinstance(owner, User) else owner.name
+    )
     stamp = timezone.now()
     rows = occurrences_of(owner).select_related("plan", "ticket").order_by("scheduled_for", "id")[:LIMIT]
     for occurrence in rows:

@@ -16,24 +16,42 @@ from escalade.orgs.models import Organisation, Site
 from escalade.sla.models import BusinessCalendar
 
 
-class PlanForm(forms.ModelForm):
+class PlanForm(forms.ModelForm):  # type: ignore[type-arg]
     """A plan; the steps one per line, the asset group as the JSON of an asset filter."""
 
     steps_text = forms.CharField(
-        label=_("Checklist steps"), widget=forms.Textarea(attrs={"rows": 6}), help_text=_("One step per line.")
+        label=_("Checklist steps"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("One step per line."),
     )
     asset_filter_text = forms.CharField(
-        label=_("Group of assets"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        label=_("Group of assets"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_('A saved asset filter, e.g. {"kinds": ["server"], "site_ids": [3]}; empty: none.'),
-    )  # fmt: skip
+    )
 
     class Meta:
         model = MaintenancePlan
         fields = (
-            "organisation", "site", "name", "description", "team", "agent", "contact", "recurrence",
-            "first_date", "at_time", "time_zone", "duration_minutes", "lead_days", "holiday_rule", "calendar",
-            "silences_alerts", "is_active",
-        )  # fmt: skip
+            "organisation",
+            "site",
+            "name",
+            "description",
+            "team",
+            "agent",
+            "contact",
+            "recurrence",
+            "first_date",
+            "at_time",
+            "time_zone",
+            "duration_minutes",
+            "lead_days",
+            "holiday_rule",
+            "calendar",
+            "silences_alerts",
+            "is_active",
+        )
         widgets = {
             "first_date": forms.DateInput(attrs={"type": "date"}),
             "at_time": forms.TimeInput(attrs={"type": "time"}),
@@ -55,7 +73,9 @@ class PlanForm(forms.ModelForm):
         self.fields["holiday_rule"].choices = HolidayRule.choices  # type: ignore[attr-defined]
         if self.instance.pk:
             self.initial["steps_text"] = "\n".join(self.instance.steps)
-            self.initial["asset_filter_text"] = json.dumps(self.instance.asset_filter) if self.instance.asset_filter else ""
+            self.initial["asset_filter_text"] = (
+                json.dumps(self.instance.asset_filter) if self.instance.asset_filter else ""
+            )
 
     def clean_asset_filter_text(self) -> dict[str, Any]:
         text = self.cleaned_data["asset_filter_text"].strip()
@@ -69,7 +89,7 @@ class PlanForm(forms.ModelForm):
 
     def values(self) -> dict[str, Any]:
         """What ``plan_save`` takes."""
-        values = {name: self.cleaned_data[name] for name in self._meta.fields or ()}  # type: ignore[union-attr]
+        values = {name: self.cleaned_data[name] for name in self._meta.fields or ()}
         values["steps"] = self.cleaned_data["steps_text"].splitlines()
         values["asset_filter"] = self.cleaned_data["asset_filter_text"]
         return values
@@ -86,14 +106,15 @@ class CalendarForm(forms.Form):
     agent = forms.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
 
     def month_start(self, today: dt.date) -> dt.date:
-        text = self.cleaned_data.get("month") or "" if self.is_valid() else ""
+        text = (self.cleaned_data.get("month") or "") if self.is_valid() else ""
+        year, _dash, month = text.partition("-")
         try:
-            return dt.datetime.strptime(text, "%Y-%m").date().replace(day=1)
+            return dt.date(int(year), int(month), 1)
         except ValueError:
             return today.replace(day=1)
 
 
-class ExpiringItemForm(forms.ModelForm):
+class ExpiringItemForm(forms.ModelForm):  # type: ignore[type-arg]
     class Meta:
         model = ExpiringItem
         fields = ("kind", "name", "expires_on", "organisation", "owner", "notes")
@@ -130,7 +151,11 @@ class ChecklistForm(forms.Form):
 
     def rows(self) -> list[tuple[Any, forms.BoundField, forms.BoundField, forms.BoundField]]:
         return [
-            (answer, self[f"outcome_{answer.position}"], self[f"note_{answer.position}"],
-             self[f"evidence_{answer.position}"])
+            (
+                answer,
+                self[f"outcome_{answer.position}"],
+                self[f"note_{answer.position}"],
+                self[f"evidence_{answer.position}"],
+            )
             for answer in self.answers
-        ]  # fmt: skip
+        ]

@@ -28,27 +28,45 @@ class MaintenancePlan(models.Model):
         "orgs.Organisation", verbose_name=_("client"), on_delete=models.PROTECT, related_name="+"
     )
     site = models.ForeignKey(
-        "orgs.Site", verbose_name=_("site"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "orgs.Site",
+        verbose_name=_("site"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     asset_filter: models.JSONField[dict[str, object]] = models.JSONField(
-        _("group of assets"), default=dict, blank=True,
+        _("group of assets"),
+        default=dict,
+        blank=True,
         help_text=_("A saved asset filter (assets.selectors.AssetFilter as JSON); empty: none."),
-    )  # fmt: skip
+    )
     name = models.CharField(_("name"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     steps: models.JSONField[list[str]] = models.JSONField(_("checklist steps"), default=list)
     team = models.ForeignKey(
-        "accounts.Team", verbose_name=_("team"), on_delete=models.PROTECT, null=True, blank=True,
+        "accounts.Team",
+        verbose_name=_("team"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="+",
-    )  # fmt: skip
+    )
     agent = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("agent"), on_delete=models.PROTECT, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("agent"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="+",
-    )  # fmt: skip
+    )
     contact = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("client contact"), on_delete=models.PROTECT,
-        related_name="+", help_text=_("The client's person the maintenance tickets are logged for."),
-    )  # fmt: skip
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("client contact"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("The client's person the maintenance tickets are logged for."),
+    )
     recurrence = models.CharField(
         _("recurrence (RRULE)"), max_length=500, help_text=_("For example FREQ=WEEKLY;BYDAY=MO.")
     )
@@ -63,9 +81,13 @@ class MaintenancePlan(models.Model):
         _("on a holiday"), max_length=20, choices=HolidayRule.choices, default=HolidayRule.NEXT_WORKING_DAY
     )
     calendar = models.ForeignKey(
-        "sla.BusinessCalendar", verbose_name=_("working days of"), on_delete=models.PROTECT, null=True,
-        blank=True, related_name="+",
-    )  # fmt: skip
+        "sla.BusinessCalendar",
+        verbose_name=_("working days of"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     silences_alerts = models.BooleanField(_("silence the client's alerts during the work"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -97,7 +119,9 @@ class MaintenanceOccurrence(models.Model):
     organisation = models.ForeignKey(
         "orgs.Organisation", on_delete=models.PROTECT, related_name="+", db_index=False
     )
-    team = models.ForeignKey("accounts.Team", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    team = models.ForeignKey(
+        "accounts.Team", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     agent = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -110,9 +134,13 @@ class MaintenanceOccurrence(models.Model):
         "tickets.Ticket", on_delete=models.SET_NULL, null=True, blank=True, related_name="maintenance"
     )
     incident = models.ForeignKey(
-        "tickets.Ticket", verbose_name=_("incident"), on_delete=models.SET_NULL, null=True, blank=True,
+        "tickets.Ticket",
+        verbose_name=_("incident"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="+",
-    )  # fmt: skip
+    )
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
     completed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -123,9 +151,7 @@ class MaintenanceOccurrence(models.Model):
         verbose_name = _("maintenance occurrence")
         verbose_name_plural = _("maintenance occurrences")
         ordering = ("scheduled_for", "id")
-        constraints = (
-            models.UniqueConstraint(fields=("plan", "scheduled_for"), name="maintocc_once"),
-        )
+        constraints = (models.UniqueConstraint(fields=("plan", "scheduled_for"), name="maintocc_once"),)
         indexes = (
             models.Index(fields=("organisation", "scheduled_for"), name="maintocc_org_idx"),
             models.Index(fields=("agent", "scheduled_for"), name="maintocc_agent_idx"),
@@ -160,9 +186,13 @@ class StepAnswer(models.Model):
     outcome = models.CharField(_("result"), max_length=4, choices=Outcome.choices, blank=True)
     note = models.TextField(_("note"), blank=True)
     evidence = models.ForeignKey(
-        "tickets.Attachment", verbose_name=_("evidence"), on_delete=models.SET_NULL, null=True, blank=True,
+        "tickets.Attachment",
+        verbose_name=_("evidence"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="+",
-    )  # fmt: skip
+    )
     answered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -195,20 +225,31 @@ class ExpiringItem(models.Model):
     name = models.CharField(_("name"), max_length=200)
     expires_on = models.DateField(_("expires on"))
     organisation = models.ForeignKey(
-        "orgs.Organisation", verbose_name=_("client"), on_delete=models.CASCADE, related_name="+",
-        db_index=False,
-    )  # fmt: skip
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.SET_NULL, null=True, blank=True,
+        "orgs.Organisation",
+        verbose_name=_("client"),
+        on_delete=models.CASCADE,
         related_name="+",
-    )  # fmt: skip
+        db_index=False,
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     source = models.CharField(_("filled from"), max_length=40, null=True, blank=True)  # noqa: DJ001
     notes = models.TextField(_("notes"), blank=True)
     notified_for = models.DateField(_("notice sent for"), null=True, blank=True)
     renewal_ticket = models.ForeignKey(
-        "tickets.Ticket", verbose_name=_("renewal ticket"), on_delete=models.SET_NULL, null=True,
-        blank=True, related_name="+",
-    )  # fmt: skip
+        "tickets.Ticket",
+        verbose_name=_("renewal ticket"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -41,9 +41,13 @@ def overview(request: HttpRequest) -> HttpResponse:
     ids = frozenset({organisation.pk})
     context = {
         "organisation": organisation,
-        "plans": list(MaintenancePlan.objects.filter(organisation=organisation, is_active=True).order_by("name")),
+        "plans": list(
+            MaintenancePlan.objects.filter(organisation=organisation, is_active=True).order_by("name")
+        ),
         "compliance": selectors.compliance(organisation_ids=ids, start=now - dt.timedelta(days=365), end=now),
-        "upcoming": selectors.upcoming(occurrences=MaintenanceOccurrence.objects.filter(organisation=organisation)),
+        "upcoming": selectors.upcoming(
+            occurrences=MaintenanceOccurrence.objects.filter(organisation=organisation)
+        ),
         "recent": list(
             MaintenanceOccurrence.objects.filter(organisation=organisation, scheduled_for__lt=now)
             .select_related("plan", "ticket", "incident")

@@ -96,7 +96,4 @@ def describe(schedule: Schedule, *, count: int = 5, after: dt.datetime | None = 
     rule = parse_rule(schedule)
     zone = ZoneInfo(schedule.time_zone)
     moment = (after or dt.datetime.now(dt.UTC)).astimezone(zone).replace(tzinfo=None)
-    found: list[dt.datetime] = []
-    for wall in rule.xafter(moment, count=count):
-        found.append(localise(wall, zone))
-    return found
+    return [localise(wall, zone) for wall in rule.xafter(moment, count=count)]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.db import transaction
@@ -42,23 +42,33 @@ def _found(today: dt.date) -> Iterable[ExpiringItem]:
     )
     for asset in assets.iterator(chunk_size=2000):
         yield ExpiringItem(
-            kind=ExpiringKind.WARRANTY, name=asset.name[:200], expires_on=asset.warranty_end,
-            organisation_id=asset.organisation_id, owner_id=asset.user_id, source=f"asset:{asset.pk}",
-        )  # fmt: skip
+            kind=ExpiringKind.WARRANTY,
+            name=asset.name[:200],
+            expires_on=cast("dt.date", asset.warranty_end),
+            organisation_id=asset.organisation_id,
+            owner_id=asset.user_id,
+            source=f"asset:{asset.pk}",
+        )
     for licence in Licence.objects.filter(expires_on__range=(low, high)).only(
         "pk", "name", "expires_on", "organisation_id"
     ):
         yield ExpiringItem(
-            kind=ExpiringKind.LICENCE, name=licence.name[:200], expires_on=licence.expires_on,
-            organisation_id=licence.organisation_id, source=f"licence:{licence.pk}",
-        )  # fmt: skip
+            kind=ExpiringKind.LICENCE,
+            name=licence.name[:200],
+            expires_on=cast("dt.date", licence.expires_on),
+            organisation_id=licence.organisation_id,
+            source=f"licence:{licence.pk}",
+        )
     for contract in Contract.objects.filter(ends_on__range=(low, high), is_active=True).only(
         "pk", "name", "ends_on", "organisation_id"
     ):
         yield ExpiringItem(
-            kind=ExpiringKind.CONTRACT, name=contract.name[:200], expires_on=contract.ends_on,
-            organisation_id=contract.organisation_id, source=f"contract:{contract.pk}",
-        )  # fmt: skip
+            kind=ExpiringKind.CONTRACT,
+            name=contract.name[:200],
+            expires_on=cast("dt.date", contract.ends_on),
+            organisation_id=contract.organisation_id,
+            source=f"contract:{contract.pk}",
+        )
 
 
 def expiring_items_sync(*, today: dt.date | None = None) -> int:
@@ -79,13 +89,17 @@ def _upsert(items: list[ExpiringItem]) -> int:
     if not items:
         return 0
     ExpiringItem.objects.bulk_create(
-        items, update_conflicts=True, unique_fields=["source"],
+        items,
+        update_conflicts=True,
+        unique_fields=["source"],
         update_fields=["kind", "name", "expires_on", "organisation", "owner"],
-    )  # fmt: skip
+    )
     return len(items)
 
 
-def expiring_item_save(*, actor: Actor, item: ExpiringItem | None = None, values: dict[str, Any]) -> ExpiringItem:
+def expiring_item_save(
+    *, actor: Actor, item: ExpiringItem | None = None, values: dict[str, Any]
+) -> ExpiringItem:
     """Enter or change an item by hand (a certificate, a domain, a subscription)."""
     owner = values.get("owner")
     organisation = values.get("organisation")
@@ -107,16 +121,26 @@ def renewals_notify(*, today: dt.date | None = None) -> int:
     actor, sent = Actor.system("maintenance.renewals"), 0
     for item in due.select_related("organisation", "owner").order_by("expires_on", "id")[:1000]:
         with transaction.atomic():
-            claimed = ExpiringItem.objects.filter(pk=item.pk, expires_on=item.expires_on).exclude(
-                notified_for=item.expires_on
-            ).update(notified_for=item.expires_on)
+            claimed = (
+                ExpiringItem.objects.filter(pk=item.pk, expires_on=item.expires_on)
+                .exclude(notified_for=item.expires_on)
+                .update(notified_for=item.expires_on)
+            )
             if not claimed:  # another worker announced it first
                 continue
             event = event_record(
-                actor=actor, obj=item, action="expiring_item.near", organisation_id=item.organisation_id,
-                data={"kind": item.kind, "name": item.name, "date": item.expires_on.isoformat(),
-                      "days": (item.expires_on - today).days, "organisation": str(item.organisation)},
-            )  # fmt: skip
+                actor=actor,
+                obj=item,
+                action="expiring_item.near",
+                organisation_id=item.organisation_id,
+                data={
+                    "kind": item.kind,
+                    "name": item.name,
+                    "date": item.expires_on.isoformat(),
+                    "days": (item.expires_on - today).days,
+                    "organisation": str(item.organisation),
+                },
+            )
             publish([event], [item])
             sent += 1
     return sent
@@ -128,7 +152,9 @@ def notice_recipients(item: ExpiringItem) -> list[User]:
         people = [item.owner]
     else:
         people = list(
-            User.objects.filter(organisation_id=item.organisation_id, role=Role.CLIENT_MANAGER, is_active=True)
+            User.objects.filter(
+                organisation_id=item.organisation_id, role=Role.CLIENT_MANAGER, is_active=True
+            )
         )
     return [*people, *supervisors()]
 
@@ -136,9 +162,12 @@ def notice_recipients(item: ExpiringItem) -> list[User]:
 def notice_text(data: dict[str, Any]) -> str:
     kind = dict(ExpiringKind.choices).get(str(data.get("kind")), data.get("kind"))
     return _("%(organisation)s: %(kind)s “%(name)s” expires on %(date)s (in %(days)s d)") % {
-        "organisation": data.get("organisation"), "kind": kind, "name": data.get("name"),
-        "date": data.get("date"), "days": data.get("days"),
-    }  # fmt: skip
+        "organisation": data.get("organisation"),
+        "kind": kind,
+        "name": data.get("name"),
+        "date": data.get("date"),
+        "days": data.get("days"),
+    }
 
 
 def renewal_notices_on_published(items: Sequence[Published]) -> None:
@@ -152,9 +181,13 @@ def renewal_notices_on_published(items: Sequence[Published]) -> None:
         for person in people:
             with translation.override(person.language or None):
                 notices.append(
-                    Notice(recipients=[person], kind=NotificationKind.CONTRACT, ticket=None,
-                           text=notice_text(published.event.data))
-                )  # fmt: skip
+                    Notice(
+                        recipients=[person],
+                        kind=NotificationKind.CONTRACT,
+                        ticket=None,
+                        text=notice_text(published.event.data),
+                    )
+                )
         outbound_queue_notice(kind="renewal_near", recipients=people, event=published.event)
     notify_many(notices=notices)
 
@@ -162,28 +195,41 @@ def renewal_notices_on_published(items: Sequence[Published]) -> None:
 @transaction.atomic
 def renewal_ticket_create(*, actor: Actor, item: ExpiringItem) -> Ticket:
     """A service request to renew the item, for its owner (else a client manager); once per item."""
-    item = ExpiringItem.objects.select_for_update().select_related("owner", "organisation").get(pk=item.pk)
+    item = ExpiringItem.objects.select_for_update(of=("self",)).select_related("owner").get(pk=item.pk)
     if item.renewal_ticket_id is not None:
         raise ConflictError(_("A renewal ticket exists already."), field="renewal_ticket")
     requester = item.owner if item.owner is not None and item.owner.is_active else None
     if requester is None:
-        requester = User.objects.filter(
-            organisation_id=item.organisation_id, role=Role.CLIENT_MANAGER, is_active=True
-        ).order_by("pk").first()
+        requester = (
+            User.objects.filter(
+                organisation_id=item.organisation_id, role=Role.CLIENT_MANAGER, is_active=True
+            )
+            .order_by("pk")
+            .first()
+        )
     if requester is None:
         raise ValidationFailed(_("The client has no owner or manager to log the request for."), field="owner")
     with translation.override(requester.language or None):
         title = _("Renewal: %(kind)s “%(name)s” expires on %(date)s") % {
-            "kind": item.get_kind_display(), "name": item.name, "date": item.expires_on.isoformat(),
-        }  # fmt: skip
+            "kind": item.get_kind_display(),
+            "name": item.name,
+            "date": item.expires_on.isoformat(),
+        }
     ticket = ticket_create(
-        actor=actor, requester=requester, title=title, kind=Kind.REQUEST, channel=Channel.API,
+        actor=actor,
+        requester=requester,
+        title=title,
+        kind=Kind.REQUEST,
+        channel=Channel.API,
         description=item.notes,
-    )  # fmt: skip
+    )
     item.renewal_ticket = ticket
     item.save(update_fields=["renewal_ticket", "updated_at"])
     event_record(
-        actor=actor, obj=item, action="expiring_item.renewal_ticket", organisation_id=item.organisation_id,
+        actor=actor,
+        obj=item,
+        action="expiring_item.renewal_ticket",
+        organisation_id=item.organisation_id,
         data={"ticket": ticket.pk, "reference": ticket.reference},
-    )  # fmt: skip
+    )
     return ticket

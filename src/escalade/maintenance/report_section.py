@@ -17,10 +17,14 @@ def maintenance_compliance(filters: ReportFilters) -> Table | None:
     end = dt.datetime.combine(filters.end + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
     rows = tuple(
         (
-            row.organisation, row.due, row.on_time,
+            row.organisation,
+            row.due,
+            row.on_time,
             "—" if row.on_time_percent is None else f"{row.on_time_percent} %",
-            row.late, row.failed, row.overdue,
-        )  # fmt: skip
+            row.late,
+            row.failed,
+            row.overdue,
+        )
         for row in compliance(organisation_ids=filters.organisation_ids, start=start, end=end)
     )
     if not rows:
@@ -29,8 +33,13 @@ def maintenance_compliance(filters: ReportFilters) -> Table | None:
         key="maintenance_compliance",
         title=_("Preventive maintenance"),
         columns=(
-            _("Client"), _("Checks due"), _("Done on time"), _("On time"), _("Done late"), _("Failed checks"),
+            _("Client"),
+            _("Checks due"),
+            _("Done on time"),
+            _("On time"),
+            _("Done late"),
+            _("Failed checks"),
             _("Overdue"),
         ),
         rows=rows,
-    )  # fmt: skip
+    )

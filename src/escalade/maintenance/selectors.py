@@ -84,7 +84,10 @@ def month_grid(
     for occurrence in rows.order_by("scheduled_for", "id")[:2000]:
         by_day[occurrence.scheduled_for.astimezone(zone).date()].append(occurrence)
     return [
-        [Day(date=day, in_month=day.month == month.month, occurrences=tuple(by_day.get(day, ()))) for day in week]
+        [
+            Day(date=day, in_month=day.month == month.month, occurrences=tuple(by_day.get(day, ())))
+            for day in week
+        ]
         for week in weeks
     ]
 
@@ -127,9 +130,14 @@ def compliance(*, organisation_ids: frozenset[int], start: dt.datetime, end: dt.
     )
     return [
         Compliance(
-            organisation_id=row["organisation_id"], organisation=row["organisation__name"], due=row["due"],
-            on_time=row["on_time"], late=row["late"], failed=row["failed"], overdue=row["overdue"],
-        )  # fmt: skip
+            organisation_id=row["organisation_id"],
+            organisation=row["organisation__name"],
+            due=row["due"],
+            on_time=row["on_time"],
+            late=row["late"],
+            failed=row["failed"],
+            overdue=row["overdue"],
+        )
         for row in rows
     ]
 

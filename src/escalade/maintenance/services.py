@@ -10,8 +10,7 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -30,7 +29,6 @@ from escalade.maintenance.models import (
 )
 from escalade.maintenance.recurrence import Schedule, occurrence_times, parse_rule
 from escalade.orgs.models import Organisation
-from escalade.sla.models import BusinessCalendar
 from escalade.tickets.choices import OPEN_STATES, Channel, Impact, Kind, LinkKind, ResolutionCode, Urgency
 from escalade.tickets.models import Ticket, TicketLink
 from escalade.tickets.services import attachment_add, ticket_assign, ticket_create, ticket_resolve
@@ -39,10 +37,26 @@ logger = logging.getLogger(__name__)
 
 SYSTEM = Actor.system("maintenance")
 PLAN_FIELDS = (
-    "organisation", "site", "asset_filter", "name", "description", "steps", "team", "agent", "contact",
-    "recurrence", "first_date", "at_time", "time_zone", "duration_minutes", "lead_days", "holiday_rule",
-    "calendar", "silences_alerts", "is_active",
-)  # fmt: skip
+    "organisation",
+    "site",
+    "asset_filter",
+    "name",
+    "description",
+    "steps",
+    "team",
+    "agent",
+    "contact",
+    "recurrence",
+    "first_date",
+    "at_time",
+    "time_zone",
+    "duration_minutes",
+    "lead_days",
+    "holiday_rule",
+    "calendar",
+    "silences_alerts",
+    "is_active",
+)
 
 
 # ---------------------------------------------------------------- plans
@@ -50,9 +64,12 @@ PLAN_FIELDS = (
 
 def schedule_of(plan: MaintenancePlan) -> Schedule:
     return Schedule(
-        recurrence=plan.recurrence, first_date=plan.first_date, at_time=plan.at_time,
-        time_zone=plan.time_zone, holiday_rule=plan.holiday_rule,
-    )  # fmt: skip
+        recurrence=plan.recurrence,
+        first_date=plan.first_date,
+        at_time=plan.at_time,
+        time_zone=plan.time_zone,
+        holiday_rule=plan.holiday_rule,
+    )
 
 
 def _plan_check(values: Mapping[str, Any]) -> None:
@@ -68,15 +85,19 @@ def _plan_check(values: Mapping[str, Any]) -> None:
     try:
         parse_rule(
             Schedule(
-                recurrence=str(values.get("recurrence", "")), first_date=values["first_date"],
-                at_time=values["at_time"], time_zone=str(values.get("time_zone", "UTC")),
+                recurrence=str(values.get("recurrence", "")),
+                first_date=values["first_date"],
+                at_time=values["at_time"],
+                time_zone=str(values.get("time_zone", "UTC")),
             )
-        )  # fmt: skip
+        )
     except (ValueError, TypeError, KeyError) as error:
         raise ValidationFailed(_("This recurrence is not a valid RRULE."), field="recurrence") from error
 
 
-def plan_save(*, actor: Actor, plan: MaintenancePlan | None = None, values: Mapping[str, Any]) -> MaintenancePlan:
+def plan_save(
+    *, actor: Actor, plan: MaintenancePlan | None = None, values: Mapping[str, Any]
+) -> MaintenancePlan:
     """Create or change a plan (supervisors): checked steps, site and contact of the client, a valid
     RRULE; recorded as ``maintenanceplan.created`` / ``.updated``."""
     values = dict(values)
@@ -139,10 +160,13 @@ def occurrence_create(*, plan: MaintenancePlan, scheduled_for: dt.datetime) -> M
     try:
         with transaction.atomic():
             occurrence = MaintenanceOccurrence.objects.create(
-                plan=plan, organisation_id=plan.organisation_id, team=plan.team, agent=plan.agent,
+                plan=plan,
+                organisation_id=plan.organisation_id,
+                team=plan.team,
+                agent=plan.agent,
                 scheduled_for=scheduled_for,
                 due_at=scheduled_for + dt.timedelta(minutes=plan.duration_minutes),
-            )  # fmt: skip
+            )
             _open_ticket(occurrence, plan)
     except IntegrityError:
         return None
@@ -158,16 +182,18 @@ def _checklist_text(plan: MaintenancePlan) -> str:
 def _open_ticket(occurrence: MaintenanceOccurrence, plan: MaintenancePlan) -> None:
     local = occurrence.scheduled_for.astimezone(dt.UTC).astimezone(_zone(plan.time_zone))
     ticket = ticket_create(
-        actor=SYSTEM, requester=plan.contact, title=f"{plan.name} — {local:%Y-%m-%d %H:%M}",
-        description=_checklist_text(plan), kind=Kind.MAINTENANCE, channel=Channel.API, site=plan.site,
-        team=plan.team, impact=Impact.LOW, urgency=Urgency.LOW,
-    )  # fmt: skip
-    if plan.agent is not None and ticket.team is not None and ticket.assignee_id != plan.agent_id:
-        try:
-            with transaction.atomic():
-                ticket = ticket_assign(actor=SYSTEM, ticket=ticket, team=ticket.team, assignee=plan.agent)
-        except ValidationFailed:
-            logger.warning("plan %s: agent %s is not in team %s", plan.pk, plan.agent_id, ticket.team_id)
+        actor=SYSTEM,
+        requester=plan.contact,
+        title=f"{plan.name} — {local:%Y-%m-%d %H:%M}",
+        description=_checklist_text(plan),
+        kind=Kind.MAINTENANCE,
+        channel=Channel.API,
+        site=plan.site,
+        team=plan.team,
+        impact=Impact.LOW,
+        urgency=Urgency.LOW,
+    )
+    ticket = _give_to_plan_agent(ticket, plan)
     occurrence.ticket = ticket
     occurrence.save(update_fields=["ticket"])
     StepAnswer.objects.bulk_create(
@@ -176,13 +202,31 @@ def _open_ticket(occurrence: MaintenanceOccurrence, plan: MaintenancePlan) -> No
     )
     if plan.silences_alerts:
         maintenance_create(
-            actor=SYSTEM, organisation=plan.organisation, starts_at=occurrence.scheduled_for,
-            ends_at=occurrence.due_at, reason=plan.name,
-        )  # fmt: skip
+            actor=SYSTEM,
+            organisation=plan.organisation,
+            starts_at=occurrence.scheduled_for,
+            ends_at=occurrence.due_at,
+            reason=plan.name,
+        )
     event_record(
-        actor=SYSTEM, obj=occurrence, action="maintenance.scheduled", organisation_id=occurrence.organisation_id,
+        actor=SYSTEM,
+        obj=occurrence,
+        action="maintenance.scheduled",
+        organisation_id=occurrence.organisation_id,
         data={"plan": plan.pk, "ticket": ticket.pk, "scheduled_for": occurrence.scheduled_for.isoformat()},
-    )  # fmt: skip
+    )
+
+
+def _give_to_plan_agent(ticket: Ticket, plan: MaintenancePlan) -> Ticket:
+    """Assign a ticket of the plan to the plan's agent (when the agent is in the ticket's team)."""
+    if plan.agent is None or ticket.team is None or ticket.assignee_id == plan.agent_id:
+        return ticket
+    try:
+        with transaction.atomic():
+            return ticket_assign(actor=SYSTEM, ticket=ticket, team=ticket.team, assignee=plan.agent)
+    except ValidationFailed:
+        logger.warning("plan %s: agent %s is not in team %s", plan.pk, plan.agent_id, ticket.team_id)
+    return ticket
 
 
 def _zone(name: str) -> dt.tzinfo:
@@ -208,8 +252,10 @@ class StepInput:
 def can_work_on_occurrence(user: User | None, occurrence: MaintenanceOccurrence) -> bool:
     from escalade import authz  # noqa: PLC0415 - authz imports every app's models
 
-    return user is not None and authz.is_provider_staff(user) and (
-        occurrence.organisation_id in authz.served_organisation_ids(user)
+    return (
+        user is not None
+        and authz.is_provider_staff(user)
+        and (occurrence.organisation_id in authz.served_organisation_ids(user))
     )
 
 
@@ -237,16 +283,21 @@ def checklist_submit(
         row.answered_by, row.answered_at = actor.user, now
         if answer.evidence is not None and occurrence.ticket is not None:
             row.evidence = attachment_add(
-                actor=actor, ticket=occurrence.ticket, filename=answer.evidence_name or "evidence",
-                content=answer.evidence, is_internal=False,
-            )  # fmt: skip
+                actor=actor,
+                ticket=occurrence.ticket,
+                filename=answer.evidence_name or "evidence",
+                content=answer.evidence,
+                is_internal=False,
+            )
         row.save()
     if complete:
         _complete(actor, occurrence, list(rows.values()), now)
     return occurrence
 
 
-def _complete(actor: Actor, occurrence: MaintenanceOccurrence, rows: list[StepAnswer], now: dt.datetime) -> None:
+def _complete(
+    actor: Actor, occurrence: MaintenanceOccurrence, rows: list[StepAnswer], now: dt.datetime
+) -> None:
     if any(not row.outcome for row in rows):
         raise ValidationFailed(_("Answer every step before completing the check."), field="answers")
     failed = [row for row in rows if row.outcome == Outcome.FAIL]
@@ -255,12 +306,21 @@ def _complete(actor: Actor, occurrence: MaintenanceOccurrence, rows: list[StepAn
     occurrence.completed_at, occurrence.completed_by = now, actor.user
     occurrence.save(update_fields=["state", "completed_at", "completed_by"])
     event_record(
-        actor=actor, obj=occurrence, action="maintenance.completed", organisation_id=occurrence.organisation_id,
-        data={"state": occurrence.state, "failed_steps": [row.position for row in failed], "late": was_missed},
-    )  # fmt: skip
+        actor=actor,
+        obj=occurrence,
+        action="maintenance.completed",
+        organisation_id=occurrence.organisation_id,
+        data={
+            "state": occurrence.state,
+            "failed_steps": [row.position for row in failed],
+            "late": was_missed,
+        },
+    )
     ticket = occurrence.ticket
     if ticket is not None and ticket.state in OPEN_STATES:
-        summary = "\n".join(f"{row.position}. {row.label}: {row.get_outcome_display()} {row.note}" for row in rows)
+        summary = "\n".join(
+            f"{row.position}. {row.label}: {row.get_outcome_display()} {row.note}" for row in rows
+        )
         ticket_resolve(actor=actor, ticket=ticket, resolution_code=ResolutionCode.SOLVED, solution=summary)
     if failed and occurrence.incident_id is None:
         steps = ", ".join(row.label for row in failed)
@@ -276,18 +336,31 @@ def _incident_open(
     with translation.override(plan.contact.language or None):
         what = _(message) % dict(params or {})
     incident = ticket_create(
-        actor=Actor.system("maintenance"), requester=plan.contact, title=f"{plan.name}: {what}"[:200],
-        description=_checklist_text(plan), kind=Kind.INCIDENT, channel=Channel.API, site=plan.site,
-        team=plan.team, impact=Impact.MEDIUM, urgency=Urgency.HIGH,
-    )  # fmt: skip
+        actor=Actor.system("maintenance"),
+        requester=plan.contact,
+        title=f"{plan.name}: {what}"[:200],
+        description=_checklist_text(plan),
+        kind=Kind.INCIDENT,
+        channel=Channel.API,
+        site=plan.site,
+        team=plan.team,
+        impact=Impact.MEDIUM,
+        urgency=Urgency.HIGH,
+    )
+    incident = _give_to_plan_agent(incident, plan)
     occurrence.incident = incident
     occurrence.save(update_fields=["incident"])
     if occurrence.ticket_id is not None:
-        TicketLink.objects.get_or_create(source=incident, target_id=occurrence.ticket_id, kind=LinkKind.RELATED_TO)
+        TicketLink.objects.get_or_create(
+            source=incident, target_id=occurrence.ticket_id, kind=LinkKind.RELATED_TO
+        )
     event_record(
-        actor=actor, obj=occurrence, action="maintenance.incident_opened", organisation_id=occurrence.organisation_id,
+        actor=actor,
+        obj=occurrence,
+        action="maintenance.incident_opened",
+        organisation_id=occurrence.organisation_id,
         data={"incident": incident.pk, "reference": incident.reference, "reason": what},
-    )  # fmt: skip
+    )
     return incident
 
 
@@ -299,14 +372,21 @@ def occurrences_mark_missed(*, now: dt.datetime | None = None, limit: int = 500)
     now = now or timezone.now()
     marked = 0
     with transaction.atomic():
-        rows = MaintenanceOccurrence.objects.filter(state=OccurrenceState.SCHEDULED, due_at__lt=now).order_by("due_at")
+        rows = MaintenanceOccurrence.objects.filter(state=OccurrenceState.SCHEDULED, due_at__lt=now).order_by(
+            "due_at"
+        )
         if connection.features.has_select_for_update_skip_locked:
             rows = rows.select_for_update(skip_locked=True, of=("self",))
-        for occurrence in rows.select_related("plan__contact__organisation", "plan__site", "plan__team")[:limit]:
+        for occurrence in rows.select_related("plan__contact__organisation", "plan__site", "plan__team")[
+            :limit
+        ]:
             occurrence.state = OccurrenceState.MISSED
             occurrence.save(update_fields=["state"])
             event_record(
-                actor=SYSTEM, obj=occurrence, action="maintenance.missed", organisation_id=occurrence.organisation_id
+                actor=SYSTEM,
+                obj=occurrence,
+                action="maintenance.missed",
+                organisation_id=occurrence.organisation_id,
             )
             if occurrence.incident_id is None:
                 _incident_open(SYSTEM, occurrence, gettext_noop("check not done in time"))
@@ -327,12 +407,19 @@ def feed_key_of(*, user: User | None = None, organisation: Organisation | None =
 
 
 @transaction.atomic
-def feed_key_rotate(*, actor: Actor, user: User | None = None, organisation: Organisation | None = None) -> FeedKey:
+def feed_key_rotate(
+    *, actor: Actor, user: User | None = None, organisation: Organisation | None = None
+) -> FeedKey:
     """A new secret: every feed address given out before stops working."""
     from escalade.maintenance.models import new_secret  # noqa: PLC0415
 
     key = feed_key_of(user=user, organisation=organisation)
     key.secret = new_secret()
     key.save(update_fields=["secret", "rotated_at"])
-    event_record(actor=actor, obj=key, action="feedkey.rotated", organisation_id=organisation.pk if organisation else None)
+    event_record(
+        actor=actor,
+        obj=key,
+        action="feedkey.rotated",
+        organisation_id=organisation.pk if organisation else None,
+    )
     return key

@@ -53,7 +53,7 @@ def plan_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         try:
             saved = services.plan_save(actor=actor_of(request), plan=plan, values=form.values())
         except DomainError as error:
-            form_error(form, error)
+            form_error(form, error)  # type: ignore[arg-type]
         else:
             messages.success(request, _("Maintenance plan saved."))
             return redirect("maintenance:plan", pk=saved.pk)
@@ -65,15 +65,17 @@ def plan_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 @require_GET
 def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     plan = get_object_or_404(
-        selectors.plans_visible_to(_user(request)).select_related("organisation", "team", "agent", "contact"), pk=pk
+        selectors.plans_visible_to(_user(request)).select_related("organisation", "team", "agent", "contact"),
+        pk=pk,
     )
     occurrences = plan.occurrences.select_related("ticket", "incident").order_by("-scheduled_for")[:50]
     now = timezone.now()
     context = {
-        "plan": plan, "occurrences": list(occurrences),
+        "plan": plan,
+        "occurrences": list(occurrences),
         "next_times": services.plan_times(plan, start=now, end=now + dt.timedelta(days=400))[:8],
         "can_manage": selectors.can_manage_plans(request.user),
-    }  # fmt: skip
+    }
     return render(request, "maintenance/plan.html", context)
 
 
@@ -82,7 +84,9 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def occurrence_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The checklist: each step answered pass / fail / not applicable, a note, an evidence file."""
     occurrence = get_object_or_404(
-        selectors.occurrences_visible_to(_user(request)).select_related("plan", "ticket", "incident", "organisation"),
+        selectors.occurrences_visible_to(_user(request)).select_related(
+            "plan", "ticket", "incident", "organisation"
+        ),
         pk=pk,
     )
     answers = list(occurrence.answers.select_related("evidence").order_by("position"))
@@ -90,16 +94,20 @@ def occurrence_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         inputs = [
             services.StepInput(
-                position=answer.position, outcome=form.cleaned_data[f"outcome_{answer.position}"],
+                position=answer.position,
+                outcome=form.cleaned_data[f"outcome_{answer.position}"],
                 note=form.cleaned_data[f"note_{answer.position}"],
                 evidence=form.cleaned_data[f"evidence_{answer.position}"],
                 evidence_name=getattr(form.cleaned_data[f"evidence_{answer.position}"], "name", ""),
-            )  # fmt: skip
+            )
             for answer in answers
         ]
         try:
             services.checklist_submit(
-                actor=actor_of(request), occurrence=occurrence, answers=inputs, complete="complete" in request.POST
+                actor=actor_of(request),
+                occurrence=occurrence,
+                answers=inputs,
+                complete="complete" in request.POST,
             )
         except DomainError as error:
             form_error(form, error)
@@ -128,14 +136,20 @@ def month_calendar(request: HttpRequest) -> HttpResponse:
     )
     occurrences = wanted.apply(selectors.occurrences_visible_to(user))
     context = {
-        "month": month, "previous": _shift(month, -1), "next": _shift(month, 1),
-        "weeks": selectors.month_grid(occurrences=occurrences, month=month, time_zone=user.time_zone or "Europe/Paris"),
-        "organisations": _organisations(user), "teams": Team.objects.filter(is_active=True).order_by("name"),
+        "month": month,
+        "previous": _shift(month, -1),
+        "next": _shift(month, 1),
+        "weeks": selectors.month_grid(
+            occurrences=occurrences, month=month, time_zone=user.time_zone or "Europe/Paris"
+        ),
+        "organisations": _organisations(user),
+        "teams": Team.objects.filter(is_active=True).order_by("name"),
         "agents": User.objects.filter(is_active=True, organisation__kind=Organisation.Kind.PROVIDER).order_by(
             "full_name"
         ),
-        "chosen": chosen, "feed_url": feeds.feed_url(user=user),
-    }  # fmt: skip
+        "chosen": chosen,
+        "feed_url": feeds.feed_url(user=user),
+    }
     return render(request, "maintenance/calendar.html", context)
 
 
@@ -158,7 +172,7 @@ def renewals_forecast(request: HttpRequest) -> HttpResponse:
         try:
             renewals.expiring_item_save(actor=actor_of(request), values=form.cleaned_data)
         except DomainError as error:
-            form_error(form, error)
+            form_error(form, error)  # type: ignore[arg-type]
         else:
             messages.success(request, _("Item saved."))
             return redirect("maintenance:renewals")
@@ -189,4 +203,3 @@ def feed(request: HttpRequest, token: str) -> HttpResponse:
     if owner is None:
         raise Http404
     return HttpResponse(feeds.feed_body(owner), content_type="text/calendar; charset=utf-8")
-
