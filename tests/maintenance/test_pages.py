@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from escalade.accounts.models import Team
 from escalade.core.actors import Actor
@@ -50,7 +51,7 @@ def item(world) -> ExpiringItem:
             "kind": ExpiringKind.CERTIFICATE,
             "name": "*.client-a.example",
             "organisation": world.client_a,
-            "expires_on": dt.date.today() + dt.timedelta(days=30),
+            "expires_on": timezone.localdate() + dt.timedelta(days=30),
             "owner": None,
             "notes": "",
         },
