@@ -43,3 +43,6 @@ def make_plan(world: Any) -> Any:
         return plan_save(actor=Actor.of(world.supervisor), values=defaults)
 
     return make
+
+
+from tests.api.conftest import api  # noqa: E402, F401 - a fixture: the API called with a person's token
