@@ -111,22 +111,30 @@ def plan_save(
 # ---------------------------------------------------------------- generation
 
 
-def working_day_check(plan: MaintenancePlan, years: tuple[int, ...]) -> Callable[[dt.date], bool]:
+def working_day_check(
+    plan: MaintenancePlan, years: tuple[int, ...], cache: dict[tuple[int, tuple[int, ...]], Any] | None = None
+) -> Callable[[dt.date], bool]:
     """A day test from the plan's business calendar: open on that weekday and not a public holiday or
-    closure day (every day works without a calendar)."""
+    closure day (every day works without a calendar). ``cache`` shares a calendar between plans."""
     if plan.calendar is None:
         return lambda day: True
-    working = plan.calendar.working_calendar(years=range(years[0], years[-1] + 1))
-    closed = working.closed_days
-    weekdays = frozenset(day for day, spans in working.weekly.items() if spans)
+    key = (plan.calendar.pk, years)
+    if cache is None or key not in cache:
+        working = plan.calendar.working_calendar(years=range(years[0], years[-1] + 1))
+        found = (working.closed_days, frozenset(day for day, spans in working.weekly.items() if spans))
+        if cache is not None:
+            cache[key] = found
+    closed, weekdays = cache[key] if cache is not None else found
     return lambda day: day not in closed and day.weekday() in weekdays
 
 
-def plan_times(plan: MaintenancePlan, *, start: dt.datetime, end: dt.datetime) -> list[dt.datetime]:
+def plan_times(
+    plan: MaintenancePlan, *, start: dt.datetime, end: dt.datetime, cache: dict[Any, Any] | None = None
+) -> list[dt.datetime]:
     """The plan's occurrences in [start, end), holidays applied."""
     years = tuple(range(start.year - 1, end.year + 2))
     return occurrence_times(
-        schedule_of(plan), start=start, end=end, is_working_day=working_day_check(plan, years)
+        schedule_of(plan), start=start, end=end, is_working_day=working_day_check(plan, years, cache)
     )
 
 
@@ -144,9 +152,20 @@ def occurrences_generate(*, now: dt.datetime | None = None) -> Generated:
     plans = MaintenancePlan.objects.filter(is_active=True).select_related(
         "calendar", "contact__organisation", "team", "agent", "site"
     )
+    calendars: dict[Any, Any] = {}
     for plan in plans:
         horizon = now + dt.timedelta(days=plan.lead_days)
-        for instant in plan_times(plan, start=now, end=horizon):
+        wanted = plan_times(plan, start=now, end=horizon, cache=calendars)
+        # Read what exists first: a failed insert per known occurrence and tick would waste the index.
+        known = set(
+            plan.occurrences.filter(scheduled_for__gte=now, scheduled_for__lt=horizon).values_list(
+                "scheduled_for", flat=True
+            )
+        )
+        existing += sum(1 for instant in wanted if instant in known)
+        for instant in wanted:
+            if instant in known:
+                continue
             if occurrence_create(plan=plan, scheduled_for=instant) is None:
                 existing += 1
             else:
