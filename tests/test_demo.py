@@ -9,6 +9,7 @@ import pytest
 from escalade.accounts.models import Role, Team, User
 from escalade.contracts.models import Contract, HourPackage
 from escalade.demo import DEMO_PASSWORD, load_demo
+from escalade.maintenance.models import ExpiringItem, MaintenanceOccurrence, MaintenancePlan
 from escalade.orgs.models import Organisation, Site
 from escalade.tickets.choices import State
 from escalade.tickets.models import Category, Ticket
@@ -32,6 +33,15 @@ def test_demo_data_is_realistic_and_idempotent():
     assert len(context.logins) == 8
     for email, _label in context.logins:
         assert User.objects.get(email=email).check_password(DEMO_PASSWORD)
+    # Preventive maintenance (ADR 0023): four plans per client, past checks with evidence, one failed
+    # with its incident, renewals coming up.
+    plans = Counter(MaintenancePlan.objects.values_list("organisation__slug", flat=True))
+    assert plans == {"lemoine": 4, "northwind": 4}
+    assert MaintenancePlan.objects.filter(name="Vérification des sauvegardes").exists()
+    assert MaintenanceOccurrence.objects.filter(state="done", answers__evidence__isnull=False).exists()
+    failed = MaintenanceOccurrence.objects.get(state="failed")
+    assert failed.incident is not None
+    assert ExpiringItem.objects.filter(kind="certificate").count() == 2
 
 
 def test_demo_tickets_cover_every_state_contracts_and_levels():
