@@ -61,6 +61,8 @@ PATHS = {
     "/api/licences/compliance": {"get"},
     "/api/tickets/{reference}/assets": {"get", "post"},
     "/api/inventory-tokens": {"get", "post"},
+    "/api/maintenance/occurrences": {"get"},
+    "/api/maintenance/occurrences/{occurrence_id}/checklist": {"post"},
 }
 
 
