@@ -34,6 +34,25 @@ ENTRIES = [
 ]  # 2,100 billable minutes of 2,400: 87.5 %
 
 
+# The activities migration 0002 seeds; the demo puts back any an administrator (or a test flush) removed.
+ACTIVITIES = {
+    "phone": ("Appel téléphonique", "Phone call", True),
+    "diagnosis": ("Diagnostic", "Diagnosis", True),
+    "remote": ("Intervention à distance", "Remote intervention", True),
+    "onsite": ("Intervention sur site", "On-site intervention", True),
+    "internal": ("Travail interne", "Internal work", False),
+}
+
+
+def _demo_activities() -> list[ActivityType]:
+    return [
+        ActivityType.objects.get_or_create(
+            code=code, defaults={"name_fr": name_fr, "name_en": name_en, "is_billable": billable}
+        )[0]
+        for code, (name_fr, name_en, billable) in ACTIVITIES.items()
+    ]
+
+
 def load(context: DemoContext) -> None:
     """The package and its entries (skipped when the package exists)."""
     contract = Contract.objects.filter(reference="LEM-2026-01").first()
@@ -49,7 +68,7 @@ def load(context: DemoContext) -> None:
     agent = User.objects.filter(role=Role.SUPERVISOR, is_active=True).order_by("pk").first()
     if not tickets or agent is None:
         return
-    activities = {activity.code: activity for activity in ActivityType.objects.all()}
+    activities = {activity.code: activity for activity in _demo_activities()}
     for index, (code, minutes, days_ago, billable, note) in enumerate(ENTRIES):
         ticket = tickets[index % len(tickets)]
         if not authz.can_work_on_ticket(agent, ticket) or code not in activities:
