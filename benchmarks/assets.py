@@ -45,7 +45,7 @@ def _mac(prefix: int, n: int) -> str:
 
 
 def _estate(assets: int, software: int) -> Any:
-    from escalade.assets.models import Asset, Installation, NetworkInterface, Software
+    from escalade.assets.models import Asset, NetworkInterface, Software
     from escalade.orgs.models import Organisation
 
     organisation, _ = Organisation.objects.get_or_create(
@@ -100,7 +100,7 @@ def _installations(asset_ids: list[int], product_ids: list[int], software: int, 
     step = max(1, len(product_ids) // max(1, software))
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {Installation._meta.db_table} (asset_id, software_id, version)"  # noqa: S608 - our table name
+            f"INSERT INTO {Installation._meta.db_table} (asset_id, software_id, version)"
             " SELECT a, (%s::bigint[])[1 + ((a * 37 + i * %s) %% %s)], '1.0'"
             " FROM unnest(%s::bigint[]) AS a, generate_series(0, %s - 1) AS i",
             [product_ids, step, len(product_ids), asset_ids, software],

@@ -50,7 +50,8 @@ class Asset(models.Model):
     interfaces and ``name`` (the hostname), in that order (``assets.inventory.asset_match``).
     ``inventory_digest`` is the fingerprint of the last inventory applied: an identical one changes
     nothing; ``inventory_body_digest`` that of its XML body (``parsers.xml_body_fingerprint``), so the
-    same body again is recognised before it is parsed. ``attributes`` holds what depends on the kind (CPU, memory, disks, toner...).
+    same body again is recognised before it is parsed. ``attributes`` holds what depends on the kind
+    (CPU, memory, disks, toner...).
     """
 
     organisation = models.ForeignKey(
