@@ -54,8 +54,13 @@ def assets_quoted(*, organisation_id: int, text: str) -> list[tuple[Asset, str]]
     candidates = quoted_identifiers(text)
     if not candidates:
         return []
+    upper = {
+        "serial_upper": Upper("serial"),
+        "name_upper": Upper("name"),
+        "tag_upper": Upper("inventory_tag"),
+    }
     assets = (
-        Asset.objects.alias(serial_upper=Upper("serial"), name_upper=Upper("name"), tag_upper=Upper("inventory_tag"))
+        Asset.objects.alias(**upper)
         .filter(Q(serial_upper__in=candidates) | Q(name_upper__in=candidates) | Q(tag_upper__in=candidates))
         .filter(organisation_id=organisation_id)
         .exclude(status=AssetStatus.DISPOSED)

@@ -78,9 +78,8 @@ def search(request: HtmxHttpRequest) -> HttpResponse:
         hits = search_documents(query=data["q"], user=request.user, types=types, filters=filters)
     template = "kb/_results.html" if request.htmx else "kb/search.html"
     # Nothing answers (the relevance floor): a requester is offered to open a request instead.
-    context = {
-        "form": form, "hits": hits, "assets": assets, "offer_request": selectors.is_requester_side(request.user),
-    }  # fmt: skip
+    offer_request = selectors.is_requester_side(request.user)
+    context = {"form": form, "hits": hits, "assets": assets, "offer_request": offer_request}
     return render(request, template, context)
 
 
