@@ -162,8 +162,10 @@ def test_an_administrator_creates_edits_and_assigns_a_licence(
     client: Client, world: World, asset: Asset
 ) -> None:
     client.force_login(world.administrator)
-    form = {"organisation": world.client_a.pk, "publisher": "Microsoft Corporation", "product": "Microsoft 365",
-            "name": "M365 Business", "kind": "subscription", "quantity": 10, "expires_on": "2027-06-30"}  # fmt: skip
+    form = {
+        "organisation": world.client_a.pk, "publisher": "Microsoft Corporation", "product": "Microsoft 365",
+        "name": "M365 Business", "kind": "subscription", "quantity": 10, "expires_on": "2027-06-30",
+    }  # fmt: skip
 
     response = client.post("/desk/assets/licences/new/", form)
 
