@@ -150,14 +150,18 @@ EMAILS = {
     "lemoine": (
         "LEM-PC-COMPTA01",
         "Poste de compta bloqué au démarrage",
-        "Bonjour,\n\nmon poste LEM-PC-COMPTA01 reste bloqué sur l'écran Dell depuis ce matin, impossible "
-        "d'ouvrir Sage pour la clôture.\n\nMerci de votre aide,\n",
+        (
+            "Bonjour,\n\nmon poste LEM-PC-COMPTA01 reste bloqué sur l'écran Dell depuis ce matin, impossible "
+            "d'ouvrir Sage pour la clôture.\n\nMerci de votre aide,\n"
+        ),
     ),
     "northwind": (
         "NW-MAN-LT-022",
         "Laptop battery swelling",
-        "Hi,\n\nthe battery of my laptop (serial GH7T2Z3) is swelling and the touchpad no longer clicks. "
-        "Can someone take a look?\n\nThanks,\n",
+        (
+            "Hi,\n\nthe battery of my laptop (serial GH7T2Z3) is swelling and the touchpad no longer clicks. "
+            "Can someone take a look?\n\nThanks,\n"
+        ),
     ),
 }
 
