@@ -63,11 +63,11 @@ def _licence(request: HttpRequest, pk: int) -> Licence:
     return found
 
 
-def _refused(form: forms.Form, error: DomainError) -> None:
+def _refused(form: forms.BaseForm, error: DomainError) -> None:
     form.add_error(error.field if error.field in form.fields else None, error.message)
 
 
-def _page(request: HttpRequest, form: forms.Form, title: str, **extra: object) -> HttpResponse:
+def _page(request: HttpRequest, form: forms.BaseForm, title: str, **extra: object) -> HttpResponse:
     status = 422 if form.is_bound and form.errors else 200
     return render(request, "assets/edit.html", {"form": form, "title": title, **extra}, status=status)
 

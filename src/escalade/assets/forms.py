@@ -89,7 +89,7 @@ class AssetForm(forms.ModelForm):  # type: ignore[type-arg]
         assert isinstance(site, forms.ModelChoiceField)
         site.queryset = Site.objects.filter(organisation_id__in=list(organisation_ids)).order_by("name")
         if self.instance.pk and self.instance.user_id:
-            self.fields["user_email"].initial = self.instance.user.email  # type: ignore[union-attr]
+            self.fields["user_email"].initial = self.instance.user.email
 
     def clean_attributes(self) -> dict[str, Any]:
         value = self.cleaned_data.get("attributes") or {}
