@@ -31,3 +31,9 @@ def test_the_demo_estate_is_loaded_once_with_an_over_used_licence() -> None:
     assert [row.over_use for row in rows if row.over_use] == [2]
     assert any(row.expiring for row in rows)
     assert TicketAsset.objects.exists()
+    # The e-mails quoting a hostname (French) and a serial (English) linked their tickets, once.
+    emailed = TicketAsset.objects.filter(ticket__channel="email").values_list("asset__name", "ticket__title")
+    assert sorted(emailed) == [
+        ("LEM-PC-COMPTA01", "Poste de compta bloqué au démarrage"),
+        ("NW-MAN-LT-022", "Laptop battery swelling"),
+    ]

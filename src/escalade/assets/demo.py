@@ -1,6 +1,8 @@
 """Demo estate: each demo client's PCs, laptops, a server and its virtual machine (fed through the
 inventory path, as the agents would), printers and monitors (entered by hand), licences, one of them
-over-used and one expiring, an enrolment token per client, and a ticket linked to the caller's PC."""
+over-used and one expiring, an enrolment token per client, a ticket linked to the caller's PC, and an
+e-mail per client quoting a machine's hostname or serial (French for Lemoine, English for Northwind),
+whose ticket the mail channel linked to that machine."""
 
 from __future__ import annotations
 
@@ -14,8 +16,12 @@ from escalade.assets import services
 from escalade.assets.inventory import inventory_apply
 from escalade.assets.models import Asset, InventoryToken, LicenceKind, TicketAsset
 from escalade.assets.parsers import Interface, InventoryReport, Software
+from escalade.core.actors import Actor
+from escalade.core.events import muted
 from escalade.orgs.models import Organisation
+from escalade.tickets.choices import Channel
 from escalade.tickets.models import Ticket
+from escalade.tickets.services import ticket_create
 
 if TYPE_CHECKING:
     from escalade.demo import DemoContext
@@ -140,11 +146,49 @@ def _ticket_link(context: DemoContext, organisation: Organisation) -> None:
             return
 
 
+# The asset whose user writes, the subject, the text (quoting the hostname or the serial).
+EMAILS = {
+    "lemoine": (
+        "LEM-PC-COMPTA01",
+        "Poste de compta bloqué au démarrage",
+        (
+            "Bonjour,\n\nmon poste LEM-PC-COMPTA01 reste bloqué sur l'écran Dell depuis ce matin, impossible "
+            "d'ouvrir Sage pour la clôture.\n\nMerci de votre aide,\n"
+        ),
+    ),
+    "northwind": (
+        "NW-MAN-LT-022",
+        "Laptop battery swelling",
+        (
+            "Hi,\n\nthe battery of my laptop (serial GH7T2Z3) is swelling and the touchpad no longer clicks. "
+            "Can someone take a look?\n\nThanks,\n"
+        ),
+    ),
+}
+
+
+def _emailed_ticket(key: str, organisation: Organisation) -> None:
+    """A request received by e-mail quoting a machine: the mail channel links the ticket to it."""
+    name, title, text = EMAILS[key]
+    asset = Asset.objects.filter(organisation=organisation, name=name).select_related("user").first()
+    if (
+        asset is None
+        or asset.user is None
+        or Ticket.objects.filter(requester=asset.user, title=title).exists()
+    ):
+        return
+    with muted("webhooks.deliver"):  # loading the demo sends no demo webhook (tests/webhooks/test_demo.py)
+        ticket_create(actor=Actor.channel("email", user=asset.user), requester=asset.user, title=title,
+                      description=text, channel=Channel.EMAIL)  # fmt: skip
+
+
 def load(context: DemoContext) -> None:
     for key in MACHINES:
         organisation: Organisation | None = context.objects.get(key)
-        if organisation is None or Asset.objects.filter(organisation=organisation).exists():
+        if organisation is None:
             continue
-        _estate(context, key, organisation)
-        _relations_and_licences(context, key, organisation)
-        _ticket_link(context, organisation)
+        if not Asset.objects.filter(organisation=organisation).exists():
+            _estate(context, key, organisation)
+            _relations_and_licences(context, key, organisation)
+            _ticket_link(context, organisation)
+        _emailed_ticket(key, organisation)

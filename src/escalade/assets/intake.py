@@ -26,13 +26,14 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from escalade.assets.inventory import inventory_apply
+from escalade.assets.inventory import inventory_apply, inventory_unchanged
 from escalade.assets.models import InventoryToken
 from escalade.assets.parsers import (
     InventoryRejectedError,
     inflate,
     json_request,
     report_from_content,
+    xml_body_fingerprint,
     xml_request,
 )
 
@@ -120,6 +121,11 @@ def _token_used(enrolment: InventoryToken) -> None:
 
 
 def _xml_exchange(enrolment: InventoryToken, data: bytes, compressed: bool, agent: str) -> HttpResponse:
+    fingerprint = xml_body_fingerprint(data)
+    if fingerprint is not None and inventory_unchanged(
+        token=enrolment, device_id=fingerprint[0], body_digest=fingerprint[1]
+    ):
+        return _xml_reply("<RESPONSE>no_account_update</RESPONSE>", compressed=compressed)
     request = xml_request(data)
     if request.query == "PROLOG":
         reply = f"<RESPONSE>SEND</RESPONSE><PROLOG_FREQ>{PROLOG_FREQ_HOURS}</PROLOG_FREQ>"
@@ -129,7 +135,10 @@ def _xml_exchange(enrolment: InventoryToken, data: bytes, compressed: bool, agen
     if not request.content:
         raise InventoryRejectedError("an INVENTORY needs its <CONTENT>")
     report = report_from_content(request.device_id, request.content)
-    inventory_apply(token=enrolment, report=report, source=_agent_name(request.content, agent))
+    body_digest = fingerprint[1] if fingerprint and fingerprint[0] == request.device_id else ""
+    inventory_apply(
+        token=enrolment, report=report, source=_agent_name(request.content, agent), body_digest=body_digest
+    )
     return _xml_reply("<RESPONSE>no_account_update</RESPONSE>", compressed=compressed)
 
 

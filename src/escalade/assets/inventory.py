@@ -5,7 +5,9 @@ system UUID, the agent's device id, a MAC address, the hostname. A re-inventory 
 asset it came from, even when the agent was reinstalled (new device id) or the machine renamed.
 
 An inventory whose fingerprint (:meth:`InventoryReport.digest`) equals the asset's last one writes
-nothing, except the "last seen" time once per ``ESCALADE_ASSETS_SEEN_RESOLUTION_MINUTES``.
+nothing, except the "last seen" time once per ``ESCALADE_ASSETS_SEEN_RESOLUTION_MINUTES``. Before
+that, :func:`inventory_unchanged` recognises the same XML body as the asset's last one (its volatile
+elements aside) with one indexed read and without parsing it: most re-inventories end there.
 """
 
 from __future__ import annotations
@@ -160,23 +162,48 @@ def _sync_software(asset: Asset, report: InventoryReport, *, creating: bool) -> 
     return installed, removed
 
 
-def _touch_seen(asset: Asset, now: dt.datetime) -> None:
+def _touch_seen(asset: Asset, now: dt.datetime, body_digest: str = "") -> None:
+    """ "Last seen" is written at most once per resolution, not per inventory; the body's fingerprint
+    rides along (a body that differs only in what no report reads is recognised next time)."""
     resolution = dt.timedelta(minutes=settings.CONFIG.assets_seen_resolution_minutes)
     if asset.last_inventory_at is None or now - asset.last_inventory_at >= resolution:
-        Asset.objects.filter(pk=asset.pk).update(last_inventory_at=now)
+        fields: dict[str, object] = {"last_inventory_at": now}
+        if body_digest:
+            fields["inventory_body_digest"] = body_digest
+        Asset.objects.filter(pk=asset.pk).update(**fields)
         asset.last_inventory_at = now
 
 
+def inventory_unchanged(*, token: InventoryToken, device_id: str, body_digest: str) -> Asset | None:
+    """The asset whose last inventory from agent ``device_id`` had the body fingerprint
+    ``body_digest`` (``parsers.xml_body_fingerprint``): nothing to apply, only "last seen" to note (at
+    most once per resolution). One indexed read (organisation, device id); None: parse and apply."""
+    asset = (
+        Asset.objects.filter(organisation_id=token.organisation_id, inventory_device_id=device_id)
+        .exclude(status=AssetStatus.DISPOSED)
+        .only("pk", "last_inventory_at", "inventory_body_digest")
+        .order_by("pk")
+        .first()
+    )
+    if asset is None or asset.inventory_body_digest != body_digest:
+        return None
+    _touch_seen(asset, timezone.now())
+    return asset
+
+
 @transaction.atomic
-def inventory_apply(*, token: InventoryToken, report: InventoryReport, source: str) -> InventoryOutcome:
+def inventory_apply(
+    *, token: InventoryToken, report: InventoryReport, source: str, body_digest: str = ""
+) -> InventoryOutcome:
     """Create or update the asset ``report`` describes, in ``token``'s organisation; record what changed
-    (``asset.created``/``asset.updated`` with the fields, ``asset.software_changed`` with the lists)."""
+    (``asset.created``/``asset.updated`` with the fields, ``asset.software_changed`` with the lists).
+    ``body_digest``: the XML body's fingerprint, kept for :func:`inventory_unchanged`."""
     organisation = token.organisation
     now = timezone.now()
     digest = report.digest()
     asset = asset_match(organisation=organisation, report=report)
     if asset is not None and asset.inventory_digest == digest:
-        _touch_seen(asset, now)
+        _touch_seen(asset, now, body_digest)
         return InventoryOutcome(asset=asset, result="unchanged")
     if asset is None:
         # Two agents of one new machine at once (FusionInventory and OCS) must not make two assets: new
@@ -184,7 +211,7 @@ def inventory_apply(*, token: InventoryToken, report: InventoryReport, source: s
         InventoryToken.objects.select_for_update().filter(organisation=organisation).order_by("pk").first()
         asset = asset_match(organisation=organisation, report=report)
         if asset is not None and asset.inventory_digest == digest:
-            _touch_seen(asset, now)
+            _touch_seen(asset, now, body_digest)
             return InventoryOutcome(asset=asset, result="unchanged")
     creating = asset is None
     if asset is None:
@@ -195,6 +222,7 @@ def inventory_apply(*, token: InventoryToken, report: InventoryReport, source: s
     asset.name = asset.name[:200] or report.device_id
     asset.inventory_device_id = report.device_id
     asset.inventory_digest = digest
+    asset.inventory_body_digest = body_digest
     asset.last_inventory_at = now
     asset.save()
     changes = {

@@ -49,7 +49,9 @@ class Asset(models.Model):
     Identified for the inventory agents by ``serial``, ``system_uuid``, the MAC addresses of its
     interfaces and ``name`` (the hostname), in that order (``assets.inventory.asset_match``).
     ``inventory_digest`` is the fingerprint of the last inventory applied: an identical one changes
-    nothing. ``attributes`` holds what depends on the kind (CPU, memory, disks, toner...).
+    nothing; ``inventory_body_digest`` that of its XML body (``parsers.xml_body_fingerprint``), so the
+    same body again is recognised before it is parsed. ``attributes`` holds what depends on the kind
+    (CPU, memory, disks, toner...).
     """
 
     organisation = models.ForeignKey(
@@ -89,6 +91,9 @@ class Asset(models.Model):
     attributes = models.JSONField(_("attributes"), default=dict, blank=True)
     inventory_device_id = models.CharField(_("agent device id"), max_length=200, blank=True)
     inventory_digest = models.CharField(_("last inventory fingerprint"), max_length=64, blank=True)
+    # The fingerprint of the last XML body applied, without what changes at every run (the log date):
+    # the same body again is "unchanged" after one indexed read, without parsing it.
+    inventory_body_digest = models.CharField(max_length=64, blank=True, editable=False)
     last_inventory_at = models.DateTimeField(_("last inventory"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # Words that vary between reports of one product: architecture, language, edition noise, legal forms.
 _NAME_NOISE = re.compile(
@@ -25,11 +26,13 @@ def _fold(text: str) -> str:
     return _SPACES.sub(" ", ascii_text.lower()).strip(" .-_")
 
 
+@lru_cache(maxsize=16_384)  # an estate reports the same few thousand products again and again
 def publisher_key(publisher: str) -> str:
     """ "Microsoft Corporation", "microsoft corp." and "Microsoft" → "microsoft"."""
     return _fold(_PUBLISHER_NOISE.sub(" ", publisher))[:200]
 
 
+@lru_cache(maxsize=65_536)
 def name_key(name: str, publisher: str = "") -> str:
     """ "Mozilla Firefox (x64 en-US)", "Mozilla Firefox 128.0.3" and "firefox" → "firefox": the
     architecture, language, a trailing version and a leading publisher name are dropped."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 import zlib
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -139,6 +140,26 @@ def xml_request(data: bytes) -> XmlRequest:
     content_element = root.find("CONTENT")
     content = _element_dict(content_element) if content_element is not None else {}
     return XmlRequest(query=query, device_id=device_id[:200], content=content)
+
+
+# Elements that change at every run of an agent and that no report reads: the log date, the boot time,
+# the last login's date (FusionInventory), the last contact and the uptime (OCS).
+_VOLATILE_XML = re.compile(rb"<(LOGDATE|BOOT_TIME|DATELASTLOGGEDUSER|LASTDATE|LASTCOME|UPTIME)>[^<]*</\1>")
+_XML_DEVICE_ID = re.compile(rb"<DEVICEID>([^<]{1,200})</DEVICEID>")
+
+
+def xml_body_fingerprint(data: bytes) -> tuple[str, str] | None:
+    """``(device id, fingerprint)`` of an XML ``INVENTORY`` body without its volatile elements, read
+    without parsing it; None where that shortcut does not apply (another query, no device id, CDATA
+    sections, which could hide a volatile-looking element inside a value). Two bodies with one
+    fingerprint make one report, so an asset whose last body had it is unchanged."""
+    if b"<QUERY>INVENTORY</QUERY>" not in data or b"<![CDATA[" in data:
+        return None
+    found = _XML_DEVICE_ID.search(data)
+    if found is None:
+        return None
+    device_id = found.group(1).decode("utf-8", "replace").strip()
+    return device_id, hashlib.sha256(_VOLATILE_XML.sub(b"", data)).hexdigest()
 
 
 # --- JSON (GLPI Agent) ----------------------------------------------------------------------------

@@ -220,9 +220,10 @@ def inventory_token_create(
 
 
 @transaction.atomic
-def ticket_asset_link(*, actor: Actor, ticket: Ticket, asset: Asset) -> TicketAsset:
+def ticket_asset_link(*, actor: Actor, ticket: Ticket, asset: Asset, quoted: str = "") -> TicketAsset:
     """Say ``ticket`` is about ``asset`` (both of one organisation). Staff who work on the ticket, or
-    the requester choosing one of their own assets; recorded on the ticket and on the asset."""
+    the requester choosing one of their own assets; recorded on the ticket and on the asset.
+    ``quoted``: the serial or hostname the ticket's e-mail quoted (the mail channel links, no user)."""
     user = actor.user
     if user is not None:
         if authz.is_provider_staff(user):
@@ -236,6 +237,8 @@ def ticket_asset_link(*, actor: Actor, ticket: Ticket, asset: Asset) -> TicketAs
     link, created = TicketAsset.objects.get_or_create(ticket=ticket, asset=asset)
     if created:
         data: dict[str, JSONValue] = {"asset": asset.pk, "asset_name": asset.name, "ticket": ticket.reference}
+        if quoted:
+            data["quoted"] = quoted[:120]
         events = [
             event_record(actor=actor, obj=ticket, action="ticket.asset_linked", data=data,
                          organisation_id=ticket.organisation_id),

@@ -14,9 +14,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from escalade import authz
 from escalade.accounts.models import User
 from escalade.assets import selectors, services
-from escalade.assets.forms import AssetFilterForm, AssetImportForm
+from escalade.assets.forms import AssetFilterForm, AssetImportForm, RelationForm
 from escalade.assets.importer import ImportError_, import_rows, read_table
-from escalade.assets.models import Asset, TicketAsset
+from escalade.assets.models import STATUS_TRANSITIONS, Asset, AssetStatus, TicketAsset
 from escalade.core.errors import DomainError
 from escalade.core.text import row_id
 from escalade.orgs.models import Organisation
@@ -61,8 +61,16 @@ def _visible_asset(request: HttpRequest, pk: int) -> Asset:
 def asset_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Attributes, interfaces, software, licences, relations, linked tickets and history."""
     asset = _visible_asset(request, pk)
-    page = selectors.asset_page(user=_user(request), asset=asset)
-    return render(request, "assets/detail.html", {"page": page, "asset": asset})
+    user = _user(request)
+    page = selectors.asset_page(user=user, asset=asset)
+    context: dict[str, Any] = {"page": page, "asset": asset, "can_manage": authz.can_manage_assets(user)}
+    if context["can_manage"]:
+        allowed = STATUS_TRANSITIONS.get(asset.status, frozenset())
+        context["next_statuses"] = [
+            (value, label) for value, label in AssetStatus.choices if value in allowed
+        ]
+        context["relation_form"] = RelationForm()
+    return render(request, "assets/detail.html", context)
 
 
 @authz.require(authz.can_view_licence_compliance)
@@ -78,7 +86,8 @@ def compliance(request: HttpRequest) -> HttpResponse:
         (o for o in organisations if o.pk == chosen), organisations[0] if organisations else None
     )
     rows = selectors.licence_compliance(user=user, organisation_id=organisation.pk) if organisation else []
-    context = {"organisations": organisations, "organisation": organisation, "rows": rows}
+    context = {"organisations": organisations, "organisation": organisation, "rows": rows,
+               "can_manage": authz.can_manage_assets(user)}  # fmt: skip
     return render(request, "assets/compliance.html", context)
 
 

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from escalade import authz
 from escalade.accounts.models import User
+from escalade.assets.selectors import assets_search
 from escalade.core.actors import Actor
 from escalade.core.errors import DomainError
 from escalade.core.http import HtmxHttpRequest, client_ip, file_download
@@ -66,15 +67,19 @@ def search(request: HtmxHttpRequest) -> HttpResponse:
     """Search tickets and articles the person may see, with filters by type, state, organisation, date."""
     form = SearchForm(request.GET)
     hits = []
+    assets = []
     if form.is_valid() and form.cleaned_data["q"]:
         data = form.cleaned_data
+        if not data["type"]:  # staff find machines too (hostname, serial, tag, user's name)
+            assets = assets_search(user=request.user, query=data["q"])
         filters = SearchFilters(organisation_id=data["organisation"], state=data["state"],
                                 since=data["since"], until=data["until"])  # fmt: skip
         types = [data["type"]] if data["type"] else []
         hits = search_documents(query=data["q"], user=request.user, types=types, filters=filters)
     template = "kb/_results.html" if request.htmx else "kb/search.html"
     # Nothing answers (the relevance floor): a requester is offered to open a request instead.
-    context = {"form": form, "hits": hits, "offer_request": selectors.is_requester_side(request.user)}
+    offer_request = selectors.is_requester_side(request.user)
+    context = {"form": form, "hits": hits, "assets": assets, "offer_request": offer_request}
     return render(request, template, context)
 
 
