@@ -8,8 +8,8 @@ import datetime as dt
 import pytest
 
 from escalade.core.actors import Actor
-from escalade.reports.models import DailyRollup, TicketFact
 from escalade.reports.facts import fact_key
+from escalade.reports.models import DailyRollup, TicketFact
 from escalade.reports.rollups import (
     facts_rebuild,
     rollups_from_facts,
