@@ -14,6 +14,7 @@ from escalade.api.schemas.common import ErrorOut
 from escalade.assets import api as assets_api
 from escalade.kb import api as kb_api
 from escalade.oncall import api as oncall_api
+from escalade.reports import api as reports_api
 from escalade.timetracking import api as timetracking_api
 from escalade.webhooks import api as webhooks_api
 from escalade.webhooks.payloads import openapi_webhooks
@@ -79,3 +80,4 @@ api.add_router("", webhooks_api.router)
 api.add_router("", timetracking_api.router)
 api.add_router("", oncall_api.router)
 api.add_router("", assets_api.router)
+api.add_router("", reports_api.router)
