@@ -26,7 +26,7 @@ def can_manage_team(user: authz.AnyUser) -> bool:
 
 
 def _check(actor: Actor) -> None:
-    if not can_manage_team(actor.user):
+    if actor.user is None or not can_manage_team(actor.user):
         raise PermissionDeniedError(_("Only supervisors and administrators manage absences and capacities."))
 
 
