@@ -239,7 +239,7 @@ def facts_write(facts: Sequence[TicketFact]) -> None:
         TicketFact.objects.bulk_create(facts)
         return
     fields = [field for field in TicketFact._meta.concrete_fields if field.name in {"ticket", *FACT_FIELDS}]
-    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    columns = ", ".join(connection.ops.quote_name(field.attname) for field in fields)
     table = connection.ops.quote_name(TicketFact._meta.db_table)
     with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
         for fact in facts:
