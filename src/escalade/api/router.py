@@ -15,6 +15,7 @@ from escalade.assets import api as assets_api
 from escalade.kb import api as kb_api
 from escalade.maintenance import api as maintenance_api
 from escalade.oncall import api as oncall_api
+from escalade.reports import api as reports_api
 from escalade.timetracking import api as timetracking_api
 from escalade.webhooks import api as webhooks_api
 from escalade.webhooks.payloads import openapi_webhooks
@@ -81,3 +82,4 @@ api.add_router("", timetracking_api.router)
 api.add_router("", oncall_api.router)
 api.add_router("", assets_api.router)
 api.add_router("", maintenance_api.router)
+api.add_router("", reports_api.router)

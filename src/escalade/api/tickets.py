@@ -36,6 +36,7 @@ from escalade.api.schemas.tickets import (
     TicketTransitionIn,
     TicketUpdateIn,
 )
+from escalade.contracts.intake import IntakeAssessment, intake_assess_many, intake_decisions_record
 from escalade.core.errors import PermissionDeniedError, ValidationFailed
 from escalade.sla.selectors import sla_timeline
 from escalade.tickets import services
@@ -93,8 +94,25 @@ def _ticket_requests(
 @router.post("/tickets", response={201: TicketOut}, summary="Log a ticket")
 def ticket_create(request: HttpRequest, payload: TicketCreateIn) -> Ticket:
     [item] = _ticket_requests(request, [payload], field=lambda _index, name: name)
-    ticket = services.ticket_create(actor=actor_of(request), **vars(item))
+    [assessment] = _contract_decisions([item], field=lambda _index, name: name)
+    actor = actor_of(request)
+    ticket = services.ticket_create(actor=actor, **vars(item))
+    intake_decisions_record(actor=actor, tickets=[ticket], assessments=[assessment], acknowledged=False)
     return queries.ticket_created(ticket)
+
+
+def _contract_decisions(
+    items: Sequence[TicketRequest], *, field: Callable[[int, str], str]
+) -> list[IntakeAssessment]:
+    """The contract's decision for each request (ADR 0017): one the contract refuses is a 422 naming
+    its category; the others are logged with the decision recorded."""
+    assessments = intake_assess_many(
+        requests=[(item.requester.organisation, item.category) for item in items]
+    )
+    for index, assessment in enumerate(assessments):
+        if assessment.is_refused:
+            raise ValidationFailed(assessment.refusal(), field=field(index, "category_id"))
+    return assessments
 
 
 @router.post(
@@ -111,7 +129,10 @@ def ticket_create(request: HttpRequest, payload: TicketCreateIn) -> Ticket:
 )
 def ticket_create_batch(request: HttpRequest, payload: TicketBatchIn) -> dict[str, list[Ticket]]:
     items = _ticket_requests(request, payload.items, field=lambda index, name: f"items.{index}.{name}")
-    tickets = services.ticket_create_many(actor=actor_of(request), requests=items)
+    assessments = _contract_decisions(items, field=lambda index, name: f"items.{index}.{name}")
+    actor = actor_of(request)
+    tickets = services.ticket_create_many(actor=actor, requests=items)
+    intake_decisions_record(actor=actor, tickets=tickets, assessments=assessments, acknowledged=False)
     return {"items": queries.tickets_created(tickets)}
 
 

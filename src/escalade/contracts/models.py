@@ -163,6 +163,7 @@ class OutOfContractDecision(models.Model):
         NOT_NEEDED = "not_needed", _("Not needed")
         PENDING = "pending", _("Waiting for the client manager")
         APPROVED = "approved", _("Approved by the client manager")
+        REFUSED = "refused", _("Refused by the client manager")
 
     ticket = models.OneToOneField(
         "tickets.Ticket", on_delete=models.CASCADE, related_name="out_of_contract_decision"

@@ -13,6 +13,7 @@ from django.db import OperationalError, transaction
 
 from escalade import authz
 from escalade.accounts.models import User
+from escalade.contracts.intake import intake_assess_many, intake_decisions_record
 from escalade.mail.ingest import (
     EMAIL,
     PENDING,
@@ -39,6 +40,10 @@ from escalade.tickets.models import Ticket
 from escalade.tickets.services import ReplyRequest, TicketRequest, ticket_create_many, ticket_reply_many
 
 logger = logging.getLogger(__name__)
+
+
+class OutOfContractRefused(Exception):  # noqa: N818 - reads as what happened
+    """A waiting request that its contract refuses: the batch goes one by one, which quarantines it."""
 
 
 @dataclass(frozen=True)
@@ -227,7 +232,16 @@ class IngestBatch:
             if item.is_request
         ]
         actors = [by_email(request.requester) for request in requests]
-        created = iter(ticket_create_many(actor=EMAIL, requests=requests, actors=actors) if requests else [])
+        assessments = intake_assess_many(requests=[(r.requester.organisation, r.category) for r in requests])
+        if any(assessment.is_refused for assessment in assessments):  # quarantined one by one
+            raise OutOfContractRefused
+        made = ticket_create_many(actor=EMAIL, requests=requests, actors=actors) if requests else []
+        for ticket, ticket_actor, assessment in zip(made, actors, assessments, strict=True):
+            if assessment.is_out_of_contract:
+                intake_decisions_record(
+                    actor=ticket_actor, tickets=[ticket], assessments=[assessment], acknowledged=False
+                )
+        created = iter(made)
         tickets: list[Ticket] = []
         files: list[Files] = []
         for item, user in zip(waiting, users, strict=True):

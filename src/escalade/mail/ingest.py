@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from escalade import authz
 from escalade.accounts.models import User
 from escalade.accounts.services import user_create
+from escalade.contracts.intake import intake_assess_many, intake_decisions_record
 from escalade.core.actors import Actor
 from escalade.core.errors import DomainError
 from escalade.mail.lookups import Lookups, known_of, recent_count
@@ -517,8 +518,16 @@ def request_text(parsed: ParsedMessage) -> tuple[str, str]:
 def _new_ticket(
     parsed: ParsedMessage, user: User, mailbox: Mailbox | None, lookups: Lookups | None
 ) -> Ticket:
+    """The new ticket, with the contract's decision applied at intake (a request the contract refuses
+    is quarantined, ADR 0017)."""
     request = ticket_request(parsed, user, mailbox, lookups)
-    return ticket_create(actor=Actor.channel("email", user=user), **vars(request))
+    [assessment] = intake_assess_many(requests=[(user.organisation, request.category)])
+    if assessment.is_refused:
+        raise Refused(QuarantineReason.OUT_OF_CONTRACT, f"{parsed.sender}: {assessment.reason}")
+    actor = Actor.channel("email", user=user)
+    ticket = ticket_create(actor=actor, **vars(request))
+    intake_decisions_record(actor=actor, tickets=[ticket], assessments=[assessment], acknowledged=False)
+    return ticket
 
 
 def _follow_up(parsed: ParsedMessage, ticket: Ticket, user: User) -> FollowUp:

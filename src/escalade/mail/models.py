@@ -161,6 +161,7 @@ class QuarantineReason(models.TextChoices):
     UNKNOWN_SENDER = "unknown_sender", _("Unknown sender (refused by the mailbox policy)")
     SENDER_NOT_ALLOWED = "not_allowed", _("Sender is not allowed on that ticket")
     EMPTY = "empty", _("No subject and no text")
+    OUT_OF_CONTRACT = "out_of_contract", _("Outside the contract, which refuses such requests")
     ERROR = "error", _("Could not be processed")
 
 

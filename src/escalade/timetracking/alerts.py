@@ -9,7 +9,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from escalade.accounts.models import Role, User
-from escalade.contracts.models import Contract
+from escalade.contracts.models import Contract, OutOfContractDecision, OutOfContractOutcome
 from escalade.core.events import Published
 from escalade.core.models import Event
 from escalade.mail.outbound import outbound_queue_notice
@@ -69,9 +69,21 @@ def time_event_label(event: Event) -> str:
     return _("Time logged: %(duration)s (%(billable)s)") % {"duration": duration, "billable": billable}
 
 
+def _reason_label(value: object) -> str:
+    """The reason as recorded: a code since the mail and API intake, a label in older events."""
+    choices = dict(OutOfContractDecision.Reason.choices)
+    return str(choices.get(str(value), value or ""))
+
+
 def out_of_contract_label(event: Event) -> str:
+    reason = _reason_label(event.data.get("reason", ""))
     if event.action == "ticket.out_of_contract_approved":
         return _("Request outside the contract approved by the client manager")
-    return _("Outside the contract, acknowledged at intake: %(reason)s") % {
-        "reason": event.data.get("reason", "")
-    }
+    if event.action == "ticket.out_of_contract_refused":
+        return _("Request outside the contract refused by the client manager")
+    if event.action == "ticket.out_of_contract_recorded":
+        outcome = dict(OutOfContractOutcome.choices).get(str(event.data.get("outcome", "")), "")
+        return _("Outside the contract at intake: %(reason)s — %(outcome)s") % {
+            "reason": reason, "outcome": outcome,
+        }  # fmt: skip
+    return _("Outside the contract, acknowledged at intake: %(reason)s") % {"reason": reason}

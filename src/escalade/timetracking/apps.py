@@ -24,5 +24,8 @@ class TimetrackingConfig(AppConfig):
         section_register("timetracking.hours", hours_per_package)
         for action in ("ticket.time_logged", "ticket.time_changed", "ticket.time_deleted"):
             describe_event(action, time_event_label)
-        for action in ("ticket.out_of_contract_acknowledged", "ticket.out_of_contract_approved"):
+        for action in (
+            "ticket.out_of_contract_acknowledged", "ticket.out_of_contract_recorded",
+            "ticket.out_of_contract_approved", "ticket.out_of_contract_refused",
+        ):  # fmt: skip
             describe_event(action, out_of_contract_label)

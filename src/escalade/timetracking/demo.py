@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from escalade import authz
 from escalade.accounts.models import Role, User
-from escalade.contracts.models import Contract, HourPackage
+from escalade.contracts.intake import IntakeAssessment, intake_decisions_record
+from escalade.contracts.models import Contract, HourPackage, OutOfContractDecision, OutOfContractOutcome
 from escalade.core.actors import Actor
 from escalade.tickets.models import Ticket
 from escalade.timetracking.models import ActivityType
@@ -54,7 +55,9 @@ def _demo_activities() -> list[ActivityType]:
 
 
 def load(context: DemoContext) -> None:
-    """The package and its entries (skipped when the package exists)."""
+    """The package and its entries (skipped when the package exists); a request outside Lemoine's
+    contract waiting for its client manager's approval (portal, /portal/account/)."""
+    _pending_approval()
     contract = Contract.objects.filter(reference="LEM-2026-01").first()
     if contract is None or HourPackage.objects.filter(contract=contract).exists():
         return
@@ -77,3 +80,27 @@ def load(context: DemoContext) -> None:
             actor=Actor.of(agent), ticket=ticket, activity=activities[code], minutes=minutes,
             worked_on=max(today - dt.timedelta(days=days_ago), start), is_billable=billable, note=note,
         )  # fmt: skip
+
+
+def _pending_approval() -> None:
+    """Lemoine's out-of-contract request (VPN, not covered) awaits the client manager's approval, as a
+    mail to the support address would leave it under a contract asking for approval (once)."""
+    ticket = (
+        Ticket.objects.filter(organisation__slug="lemoine", is_out_of_contract=True)
+        .exclude(out_of_contract_decision__isnull=False)
+        .order_by("pk")
+        .first()
+    )
+    if (
+        ticket is None
+        or OutOfContractDecision.objects.filter(ticket__organisation=ticket.organisation).exists()
+    ):
+        return
+    assessment = IntakeAssessment(
+        contract=ticket.contract, reason=ticket.out_of_contract_reason or OutOfContractDecision.Reason.CATEGORY,
+        outcome=OutOfContractOutcome.APPROVAL,
+    )  # fmt: skip
+    intake_decisions_record(
+        actor=Actor.channel("email", user=ticket.requester), tickets=[ticket], assessments=[assessment],
+        acknowledged=False,
+    )  # fmt: skip

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from escalade import authz
 from escalade.accounts.models import Role, User
-from escalade.contracts.intake import out_of_contract_approve
+from escalade.contracts.intake import out_of_contract_approve, out_of_contract_refuse
 from escalade.contracts.models import Contract, OutOfContractDecision
 from escalade.core.actors import Actor
 from escalade.core.errors import DomainError
@@ -74,16 +74,29 @@ def account(request: HttpRequest) -> HttpResponse:
 @require_POST
 def approve(request: HttpRequest, reference: str) -> HttpResponse:
     """Approve a request outside the contract (an audit event on the ticket)."""
+    return _answer(request, reference, approve=True)
+
+
+@managers_only
+@require_POST
+def refuse(request: HttpRequest, reference: str) -> HttpResponse:
+    """Refuse a request outside the contract (an audit event on the ticket)."""
+    return _answer(request, reference, approve=False)
+
+
+def _answer(request: HttpRequest, reference: str, *, approve: bool) -> HttpResponse:
     user = _user(request)
     ticket = authz.tickets_visible_to(user).filter(reference=reference).first()
     if ticket is None:
         raise Http404
+    service = out_of_contract_approve if approve else out_of_contract_refuse
     try:
-        out_of_contract_approve(actor=Actor.of(user, source_ip=client_ip(request)), ticket=ticket)
+        service(actor=Actor.of(user, source_ip=client_ip(request)), ticket=ticket)
     except DomainError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, _("Request %(reference)s approved.") % {"reference": reference})
+        done = _("Request %(reference)s approved.") if approve else _("Request %(reference)s refused.")
+        messages.success(request, done % {"reference": reference})
     return redirect("timetracking_portal:account")
 
 
