@@ -95,7 +95,8 @@ def _plan(event: Event, ticket: Ticket, staff: _Staff) -> list[tuple[str, list[U
         # The person working on it, else the team whose queue it is in; and the supervisors.
         owners = [ticket.assignee] if ticket.assignee else staff.of(ticket)
         policy = ticket.sla_policy if ticket.sla_policy_id else None
-        told = action == "ticket.sla_warning" or policy is None or policy.notify_supervisor_on_breach
+        # Supervisors hear of breaches (unless the policy says not), not of every warning.
+        told = action == "ticket.sla_breached" and (policy is None or policy.notify_supervisor_on_breach)
         supervisors = User.objects.filter(role=Role.SUPERVISOR, is_active=True) if told else []
         return [(action.removeprefix("ticket."), [*owners, *supervisors])]
     return []

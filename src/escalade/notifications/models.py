@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class NotificationKind(models.TextChoices):
@@ -34,7 +35,7 @@ class Channel(models.TextChoices):
     EMAIL = "email", _("E-mail at once")
     IN_APP = "in_app", _("In the app only")
     DIGEST = "digest", _("Daily digest")
-    OFF = "off", _("Off")
+    OFF = "off", pgettext_lazy("notification channel", "Off")
 
 
 class Notification(models.Model):

@@ -17,7 +17,7 @@ PAGE_SIZE = 30
 
 K = NotificationKind
 # The words of each kind, chosen when the notification is shown (in the reader's language).
-KIND_TEXT = {
+KIND_TEXT: dict[str, str] = {
     K.OUT_OF_CONTRACT: gettext_noop("%(reference)s: request outside the contract"),
     K.ASSIGNED: gettext_noop("%(reference)s assigned to you: %(title)s"),
     K.ESCALATED: gettext_noop("%(reference)s escalated to your team: %(title)s"),
@@ -33,7 +33,7 @@ KIND_TEXT = {
 }
 HANDED_BACK_TEXT = gettext_noop("%(reference)s handed back to your team: %(title)s")
 # SLA news says which deadline: ``data["target"]`` is the event's.
-FIRST_RESPONSE_TEXT = {
+FIRST_RESPONSE_TEXT: dict[str, str] = {
     K.SLA_WARNING: gettext_noop("The first response to %(reference)s is due soon."),
     K.SLA_BREACH: gettext_noop("%(reference)s missed its first-response target."),
 }
