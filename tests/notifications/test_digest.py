@@ -52,7 +52,9 @@ def test_a_second_worker_or_later_news_the_same_day_sends_no_second_digest(world
     ticket = digest_news(world, make_ticket)
     morning = dt.datetime(2026, 11, 25, 8, 0, tzinfo=PARIS)
     assert digests_send_due(now=morning) == 2
-    notify_many(notices=[Notice(recipients=[world.supervisor], kind=NotificationKind.ESCALATED, ticket=ticket)])
+    notify_many(
+        notices=[Notice(recipients=[world.supervisor], kind=NotificationKind.ESCALATED, ticket=ticket)]
+    )
 
     assert digests_send_due(now=morning + dt.timedelta(hours=3)) == 0  # tomorrow's digest
     assert digests_send_due(now=morning + dt.timedelta(days=1)) == 1

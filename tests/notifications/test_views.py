@@ -96,7 +96,7 @@ def test_a_requester_chooses_among_fewer_kinds_and_saves(client, world):
     with translation.override("en"):
         form = client.get("/notifications/preferences/", HTTP_ACCEPT_LANGUAGE="en").context["form"]
     assert set(form.fields) == set(CUSTOMER_DEFAULTS)
-    data = {kind: "email" for kind in CUSTOMER_DEFAULTS} | {NotificationKind.SURVEY: "off"}
+    data = dict.fromkeys(CUSTOMER_DEFAULTS, "email") | {NotificationKind.SURVEY: "off"}
 
     response = client.post("/notifications/preferences/", data | {NotificationKind.SLA_BREACH: "email"})
 
