@@ -65,3 +65,13 @@ def test_a_second_worker_or_later_news_the_same_day_sends_no_second_digest(world
 def test_nobody_without_waiting_news_gets_a_digest(world):
     assert digests_send_due(now=dt.datetime(2026, 11, 25, 12, 0, tzinfo=PARIS)) == 0
     assert not DigestRun.objects.exists()
+
+
+@override_settings(ESCALADE_DIGEST_HOUR=7)
+def test_a_digest_another_worker_claimed_is_not_sent_again(world, make_ticket):
+    digest_news(world, make_ticket)
+    DigestRun.objects.create(recipient=world.supervisor, day=dt.date(2026, 11, 25))  # the other worker
+
+    assert digests_send_due(now=dt.datetime(2026, 11, 25, 8, 0, tzinfo=PARIS)) == 1  # agent B's only
+
+    assert not OutboundMail.objects.filter(kind="digest", recipient=world.supervisor).exists()

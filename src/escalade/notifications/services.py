@@ -20,7 +20,8 @@ from django.utils import timezone
 from escalade.accounts.models import Role, User
 from escalade.core.models import Event
 from escalade.notifications.models import Channel, Notification, NotificationKind, NotificationPreference
-from escalade.notifications.preferences import channels_for, kinds_for
+from escalade.notifications.preferences import channels_for, default_channel, kinds_for
+from escalade.notifications.selectors import notification_mail
 from escalade.tickets.models import Ticket
 
 if TYPE_CHECKING:
@@ -85,12 +86,12 @@ def deliver(*, notices: Iterable[Notice]) -> Delivery:
     """
     wanted: list[tuple[Notice, User]] = []
     seen: set[tuple[int, int]] = set()
-    for notice in notices:
+    for index, notice in enumerate(notices):
         internal = notice.event is not None and notice.event.action in INTERNAL_ACTIONS
         for person in notice.recipients:
             if not person.is_active or (internal and not person.is_provider_staff):
                 continue
-            key = (notice.event.pk if notice.event is not None else -id(notice), person.pk)
+            key = (notice.event.pk if notice.event is not None else -1 - index, person.pk)
             if key not in seen:
                 seen.add(key)
                 wanted.append((notice, person))
@@ -120,7 +121,6 @@ def deliver(*, notices: Iterable[Notice]) -> Delivery:
 
 def _mail(mails: list[tuple[Notice, User, Notification]]) -> list[OutboundMail]:
     from escalade.mail.outbound import outbound_queue_many, outbound_queue_texts  # noqa: PLC0415 - mail uses us
-    from escalade.notifications.selectors import notification_mail  # noqa: PLC0415 - selectors import services
 
     templated = [(n.mail_kind, person, n.ticket, n.event) for n, person, _row in mails if n.mail_kind]
     texts = [
@@ -167,8 +167,6 @@ def notifications_read_all(*, user: User) -> int:
 def preferences_save(*, user: User, channels: Mapping[str, str]) -> None:
     """Record ``user``'s channel per kind (only the kinds their role receives; a choice equal to the
     role's default is stored as no row, so a later change of default reaches them)."""
-    from escalade.notifications.preferences import default_channel  # noqa: PLC0415 - same package
-
     allowed = set(kinds_for(user))
     NotificationPreference.objects.filter(user=user).delete()
     NotificationPreference.objects.bulk_create(
