@@ -9,7 +9,9 @@ import pytest
 from escalade.accounts.models import Role, Team, User
 from escalade.contracts.models import Contract, HourPackage
 from escalade.demo import DEMO_PASSWORD, load_demo
+from escalade.mail.models import OutboundMail
 from escalade.maintenance.models import ExpiringItem, MaintenanceOccurrence, MaintenancePlan
+from escalade.notifications.models import Notification
 from escalade.orgs.models import Organisation, Site
 from escalade.tickets.choices import State
 from escalade.tickets.models import Category, Ticket
@@ -70,3 +72,14 @@ def test_demo_logins_work_for_each_role(client):
         response = client.post("/accounts/login/", {"username": email, "password": DEMO_PASSWORD})
         assert response.status_code == 302, email
         client.post("/accounts/logout/")
+
+
+def test_loading_the_demo_mails_nobody_and_fills_the_bells(mailoutbox):
+    load_demo()
+
+    # Past activity is history: nothing to send when the worker starts (issue 19: 244 mails before).
+    assert OutboundMail.objects.count() == 0
+    assert mailoutbox == []
+    assert not Notification.objects.filter(digest_due=True).exists()
+    roles_with_news = set(Notification.objects.values_list("recipient__role", flat=True))
+    assert {Role.AGENT, Role.SUPERVISOR, Role.REQUESTER} <= roles_with_news

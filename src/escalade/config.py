@@ -102,6 +102,8 @@ class Config:
     directory_key: str | None = None
     directory_sync_minutes: int = 15
     directory_phone_sender: str = "escalade.directory.senders.LogPhoneSender"
+    digest_hour: int = 7
+    bell_poll_seconds: int = 30
 
     @property
     def scaled(self) -> bool:
@@ -197,6 +199,8 @@ def load_config() -> Config:
             assets_seen_resolution_minutes=env.int(
                 "ASSETS_SEEN_RESOLUTION_MINUTES", 60, validate=Range(min=0, max=10_080)
             ),
+            digest_hour=env.int("DIGEST_HOUR", 7, validate=Range(min=0, max=23)),
+            bell_poll_seconds=env.int("BELL_POLL_SECONDS", 30, validate=Range(min=5, max=3_600)),
         )
     env.seal()
     return config

@@ -316,6 +316,8 @@ MAILERS = {"default": email_settings(CONFIG.email_url)}
 # ---------------------------------------------------------------- directories (escalade.directory, ADR 0020)
 ESCALADE_DIRECTORY_KEY = CONFIG.directory_key  # None: a key derived from SECRET_KEY
 ESCALADE_DIRECTORY_SYNC_MINUTES = CONFIG.directory_sync_minutes
+ESCALADE_DIGEST_HOUR = CONFIG.digest_hour
+ESCALADE_BELL_POLL_SECONDS = CONFIG.bell_poll_seconds
 ESCALADE_DIRECTORY_PHONE_SENDER = CONFIG.directory_phone_sender
 
 # ---------------------------------------------------------------- logging

@@ -35,5 +35,6 @@ urlpatterns = [
     path("desk/", include("escalade.workspace.urls")),
     path("portal/", include("escalade.portal.urls")),
     path("help/", include("escalade.kb.urls")),
+    path("notifications/", include("escalade.notifications.urls")),
     path("", include("escalade.core.urls")),
 ]

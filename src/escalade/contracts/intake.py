@@ -25,7 +25,6 @@ from escalade.core.errors import PermissionDeniedError, ValidationFailed
 from escalade.core.events import publish
 from escalade.core.models import Event
 from escalade.core.services import event_record
-from escalade.mail.outbound import outbound_queue
 from escalade.notifications.models import NotificationKind
 from escalade.notifications.services import Notice, notify_many, supervisors
 from escalade.orgs.models import Organisation
@@ -196,12 +195,12 @@ def _approval_requested(ticket: Ticket, decision: OutOfContractDecision, event: 
                 "reference": ticket.reference, "reason": decision.get_reason_display(),
             }  # fmt: skip
         notices.append(
-            Notice(recipients=[person], kind=NotificationKind.OUT_OF_CONTRACT, ticket=ticket, text=text)
-        )
+            Notice(
+                recipients=[person], kind=NotificationKind.OUT_OF_CONTRACT, ticket=ticket, text=text,
+                event=event, mail_kind="approval_needed",
+            )
+        )  # fmt: skip
     notify_many(notices=notices)
-    for person in managers:
-        if person.email:
-            outbound_queue(kind="approval_needed", ticket=ticket, recipient=person, event=event)
 
 
 def _answer(*, actor: Actor, ticket: Ticket, approve: bool) -> OutOfContractDecision:

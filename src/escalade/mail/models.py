@@ -260,6 +260,14 @@ class OutboundMail(models.Model):
                 name="outbound_due_idx",
             ),
         )
+        # Never the same news twice by mail to one person (ADR 0024).
+        constraints = (
+            models.UniqueConstraint(
+                fields=("event", "recipient"),
+                condition=models.Q(event__isnull=False, recipient__isnull=False),
+                name="outbound_once_per_event",
+            ),
+        )
 
     def __str__(self) -> str:
         return f"{self.kind} → {self.to}"

@@ -23,6 +23,8 @@ from escalade.core.outbox import outbox_defer
 from escalade.core.services import event_record
 from escalade.mail.models import BouncingAddress, Direction, Mailbox, MailMessage, OutboundMail, OutboundState
 from escalade.mail.parsing import ParsedMessage, address_of
+from escalade.notifications.models import Notification, NotificationKind
+from escalade.notifications.services import Notice, deliver
 from escalade.tickets.choices import State
 from escalade.tickets.models import FollowUp, Ticket
 
@@ -87,10 +89,15 @@ def _plan(event: Event, ticket: Ticket, staff: _Staff) -> list[tuple[str, list[U
         return [("assigned", [ticket.assignee])]
     if action == "ticket.escalated":
         return [("escalated", staff.of(ticket))]
+    if action == "ticket.handed_back":
+        return [("handed_back", staff.of(ticket))]
     if action in SLA_ACTIONS:
         # The person working on it, else the team whose queue it is in; and the supervisors.
-        supervisors = User.objects.filter(role=Role.SUPERVISOR, is_active=True)
         owners = [ticket.assignee] if ticket.assignee else staff.of(ticket)
+        policy = ticket.sla_policy if ticket.sla_policy_id else None
+        # Supervisors hear of breaches (unless the policy says not), not of every warning.
+        told = action == "ticket.sla_breached" and (policy is None or policy.notify_supervisor_on_breach)
+        supervisors = User.objects.filter(role=Role.SUPERVISOR, is_active=True) if told else []
         return [(action.removeprefix("ticket."), [*owners, *supervisors])]
     return []
 
@@ -107,39 +114,64 @@ def mail_on_ticket_event(*, event: Event, ticket: Ticket) -> list[OutboundMail]:
 
 
 def mail_on_ticket_events(*, pairs: Sequence[tuple[Event, Ticket]]) -> list[OutboundMail]:
-    """:func:`mail_on_ticket_event` for many events (bulk creation and replies): the same mails, one
-    insert, and the members of the teams concerned read in one query."""
+    """:func:`mail_on_ticket_event` for many events (bulk creation and replies): the same news, one
+    insert of notifications and one of mails, and the members of the teams concerned read in one query.
+
+    Each recipient hears of it through their channel for the kind (``notifications.notify_many``):
+    at once by mail, under the bell only, in the daily digest, or not at all.
+    """
     staff = _Staff(ticket for _event, ticket in pairs)
     # One SLA alert of a kind per person and ticket within SLA_MAIL_QUIET: the sweep that finds the
     # first response missed finds the resolution missed minutes later, and nobody needs "SLA breached"
     # twice for one late ticket.
-    seen = _recent_sla_mails([ticket.pk for event, ticket in pairs if event.action in SLA_ACTIONS])
-    wanted = []
+    seen = _recent_sla_alerts([ticket.pk for event, ticket in pairs if event.action in SLA_ACTIONS])
+    notices = []
     for event, ticket in pairs:
         for kind, person in _wanted(event, ticket, staff):
-            if event.action in SLA_ACTIONS:  # other news (two replies) is two mails
-                key = (kind, person.pk, ticket.pk)
+            topic = MAIL_TOPICS[kind]
+            if event.action in SLA_ACTIONS:  # other news (two replies) is two notifications
+                key = (topic, person.pk, ticket.pk)
                 if key in seen:
                     continue
                 seen.add(key)
-            wanted.append((kind, person, ticket, event))
-    return _queue(wanted)
+            data = {"target": event.data["target"]} if "target" in event.data else {}
+            template = kind
+            if kind == "handed_back":  # no template of its own: a short mail with the bell's words
+                data, template = {"handed_back": True}, ""
+            notices.append(
+                Notice(
+                    recipients=[person], kind=topic, ticket=ticket, event=event, data=data, mail_kind=template
+                )
+            )
+    return deliver(notices=notices).mails if notices else []
 
 
 SLA_ACTIONS = frozenset({"ticket.sla_warning", "ticket.sla_breached"})
 SLA_MAIL_QUIET = dt.timedelta(hours=1)
+# The notification kind (what people choose a channel for) of each mail template.
+MAIL_TOPICS = {
+    "ticket_received": NotificationKind.TICKET_RECEIVED, "agent_reply": NotificationKind.AGENT_REPLY,
+    "requester_reply": NotificationKind.REQUESTER_REPLY, "waiting_for_you": NotificationKind.WAITING_FOR_YOU,
+    "resolved": NotificationKind.RESOLVED, "assigned": NotificationKind.ASSIGNED,
+    "escalated": NotificationKind.ESCALATED, "handed_back": NotificationKind.ESCALATED,
+    "sla_warning": NotificationKind.SLA_WARNING,
+    "sla_breached": NotificationKind.SLA_BREACH, "survey": NotificationKind.SURVEY,
+    "credit_threshold": NotificationKind.CONTRACT, "contract_date": NotificationKind.CONTRACT,
+}  # fmt: skip
 
 
-def _recent_sla_mails(ticket_ids: Sequence[int]) -> set[tuple[str, int, int]]:
+def _recent_sla_alerts(ticket_ids: Sequence[int]) -> set[tuple[str, int, int]]:
     if not ticket_ids:
         return set()
     since = timezone.now() - SLA_MAIL_QUIET
     return {
         (kind, recipient_id, ticket_id)
-        for kind, recipient_id, ticket_id in OutboundMail.objects.filter(
-            ticket_id__in=ticket_ids, kind__in=["sla_warning", "sla_breached"], created_at__gte=since
+        for kind, recipient_id, ticket_id in Notification.objects.filter(
+            ticket_id__in=ticket_ids,
+            kind__in=[NotificationKind.SLA_WARNING, NotificationKind.SLA_BREACH],
+            created_at__gte=since,
         ).values_list("kind", "recipient_id", "ticket_id")
-        if recipient_id is not None and ticket_id is not None
+        if ticket_id is not None
     }
 
 
@@ -210,20 +242,44 @@ def _queue(wanted: Sequence[tuple[str, User, Ticket | None, Event | None]]) -> l
         )
         for kind, person, ticket, event in wanted
     )  # fmt: skip
+    _send_after_commit(mails)
+    return mails
+
+
+def _send_after_commit(mails: Sequence[OutboundMail]) -> None:
     from escalade.mail.tasks import MAILS_PER_TASK, send_mails  # noqa: PLC0415 - tasks import this module
 
     ids = [mail.pk for mail in mails]
     for start in range(0, len(ids), MAILS_PER_TASK):
         outbox_defer(send_mails, ids[start : start + MAILS_PER_TASK])
+
+
+def outbound_queue_many(
+    wanted: Sequence[tuple[str, User, Ticket | None, Event | None]],
+) -> list[OutboundMail]:
+    """Queue one templated mail per ``(kind, recipient, ticket, event)``, chosen by
+    ``notifications.notify_many`` through each recipient's preferences (one insert)."""
+    return _queue(wanted)
+
+
+def outbound_queue_texts(
+    *, kind: str, items: Sequence[tuple[User, Ticket | None, Event | None, str, str, str]]
+) -> list[OutboundMail]:
+    """Queue mails already written: ``(recipient, ticket, event, language, subject, body)`` each (a
+    notification without a template of its own, a daily digest). One insert; sent after commit."""
+    if not items:
+        return []
+    domain = _domain()
+    mails = OutboundMail.objects.bulk_create(
+        OutboundMail(
+            ticket=ticket, recipient=person, to=person.email, kind=kind, event=event, language=language,
+            subject=subject[:300], body=body,
+            message_id=f"<esc.{ticket.pk if ticket else 0}.{secrets.token_hex(8)}@{domain}>",
+        )
+        for person, ticket, event, language, subject, body in items
+    )  # fmt: skip
+    _send_after_commit(mails)
     return mails
-
-
-def outbound_queue_notice(*, kind: str, recipients: Iterable[User], event: Event) -> list[OutboundMail]:
-    """Queue one mail of ``kind`` about no ticket (a contract alert) to each active recipient with an
-    address; the template reads the event's ``data``."""
-    people = {person.pk: person for person in recipients if person.is_active and person.email}
-    mails = [(kind, person, None, event) for person in people.values()]
-    return _queue(mails)
 
 
 def outbound_queue(*, kind: str, ticket: Ticket, recipient: User, event: Event | None = None) -> OutboundMail:

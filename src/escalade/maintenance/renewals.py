@@ -21,7 +21,6 @@ from escalade.core.actors import Actor
 from escalade.core.errors import ConflictError, ValidationFailed
 from escalade.core.events import Published, publish
 from escalade.core.services import configuration_save, event_record
-from escalade.mail.outbound import outbound_queue_notice
 from escalade.maintenance.models import ExpiringItem, ExpiringKind
 from escalade.notifications.models import NotificationKind
 from escalade.notifications.services import Notice, notify_many, supervisors
@@ -186,9 +185,10 @@ def renewal_notices_on_published(items: Sequence[Published]) -> None:
                         kind=NotificationKind.CONTRACT,
                         ticket=None,
                         text=notice_text(published.event.data),
+                        event=published.event,
+                        mail_kind="renewal_near",
                     )
                 )
-        outbound_queue_notice(kind="renewal_near", recipients=people, event=published.event)
     notify_many(notices=notices)
 
 

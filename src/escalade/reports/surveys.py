@@ -21,7 +21,7 @@ from escalade.core.errors import ConflictError, ValidationFailed
 from escalade.core.events import publish
 from escalade.core.services import event_build
 from escalade.notifications.models import NotificationKind
-from escalade.notifications.services import notify, supervisors
+from escalade.notifications.services import Notice, notify, notify_many, supervisors
 from escalade.reports.models import Survey
 from escalade.reports.rollups import facts_refresh
 from escalade.tickets.choices import State
@@ -77,8 +77,6 @@ def survey_plan(*, tickets: list[Ticket]) -> None:
 def surveys_send_due(*, now: dt.datetime | None = None) -> int:
     """Mail the surveys whose delay is over (each exactly once: the row is claimed before the mail is
     queued, in one transaction); tickets reopened meanwhile wait for their next resolution."""
-    from escalade.mail.outbound import outbound_queue  # noqa: PLC0415 - mail loads after reports
-
     now = now or timezone.now()
     sent = 0
     with transaction.atomic():
@@ -90,14 +88,19 @@ def surveys_send_due(*, now: dt.datetime | None = None) -> int:
             )
             .order_by("send_after")[:SEND_BATCH]
         )
+        notices: list[Notice] = []
         for survey in due:
             requester = survey.ticket.requester
             survey.sent_at = now
             survey.answer_until = now + dt.timedelta(days=settings.ESCALADE_SURVEY_ANSWER_DAYS)
             if requester.is_active and requester.email:
-                outbound_queue(kind="survey", ticket=survey.ticket, recipient=requester)
+                notices.append(
+                    Notice(recipients=[requester], kind=NotificationKind.SURVEY, ticket=survey.ticket,
+                           mail_kind="survey")
+                )  # fmt: skip
                 sent += 1
         Survey.objects.bulk_update(due, ["sent_at", "answer_until"])
+        notify_many(notices=notices)  # the requester may have turned survey mail off
     return sent
 
 
@@ -137,8 +140,7 @@ def survey_answer(*, actor: Actor, survey: Survey, score: int, comment: str | No
     facts_refresh(changed=[ticket])
     if score <= BAD_SCORE and not was_bad:
         notify(
-            recipients=supervisors(), kind=NotificationKind.BAD_SURVEY, ticket=ticket,
-            text=_("%(reference)s: the requester gave %(score)d/5.")
-            % {"reference": ticket.reference, "score": score},
+            recipients=supervisors(), kind=NotificationKind.BAD_SURVEY, ticket=ticket, event=event,
+            data={"score": score},
         )  # fmt: skip
     return survey

@@ -13,23 +13,18 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
-from django.utils import timezone, translation
-from django.utils.functional import Promise
+from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
-from escalade.accounts.models import User
 from escalade.core.actors import Actor
 from escalade.core.bulk import rows_update
 from escalade.core.errors import DomainError
-from escalade.notifications.models import NotificationKind
-from escalade.notifications.services import notify, supervisors
 from escalade.sla.clock import ClockState, Target
 from escalade.sla.models import BusinessCalendar, SlaPolicy, SlaTarget
 from escalade.sla.selectors import (
@@ -50,14 +45,6 @@ SWEEPER = Actor.system("sla-sweep")
 STORED_FIELDS = ("first_response_due", "resolution_due", "sla_paused_since")
 RESOLUTION_FLAGS = ("resolution_warned_at", "resolution_breached_at")
 
-WARNING_TEXT: dict[Target, Promise] = {
-    Target.FIRST_RESPONSE: gettext_lazy("The first response to %(reference)s is due soon."),
-    Target.RESOLUTION: gettext_lazy("The resolution of %(reference)s is due soon."),
-}
-BREACH_TEXT: dict[Target, Promise] = {
-    Target.FIRST_RESPONSE: gettext_lazy("%(reference)s missed its first-response target."),
-    Target.RESOLUTION: gettext_lazy("%(reference)s missed its resolution target."),
-}
 BREACH_REASON = gettext_lazy("SLA breached: the resolution target was missed.")
 
 
@@ -359,18 +346,13 @@ def _flag(check: _Check, ticket_id: int, now: dt.datetime) -> bool:
 
 
 def _act(check: _Check, ticket: Ticket, report: SweepReport) -> None:
-    """Tell the people concerned, and apply the policy on a resolution breach."""
-    if not check.is_breach:
-        _notify(_workers(ticket), NotificationKind.SLA_WARNING, ticket, WARNING_TEXT[check.target])
+    """Apply the policy on a resolution breach. The people concerned hear of the warning or breach
+    through the event just recorded (the notification subscriber, ADR 0024)."""
+    if not check.is_breach or check.target is Target.FIRST_RESPONSE:
         return
     policy = ticket.sla_policy
     assert policy is not None  # a ticket without a policy has no due date, so it is never flagged
-    if check.target is Target.FIRST_RESPONSE:
-        _notify(_workers(ticket), NotificationKind.SLA_BREACH, ticket, BREACH_TEXT[check.target])
-    else:
-        ticket = _apply_breach_policy(policy, ticket, report)
-    if policy.notify_supervisor_on_breach:
-        _notify(supervisors(), NotificationKind.SLA_BREACH, ticket, BREACH_TEXT[check.target])
+    _apply_breach_policy(policy, ticket, report)
 
 
 def _apply_breach_policy(policy: SlaPolicy, ticket: Ticket, report: SweepReport) -> Ticket:
@@ -407,24 +389,3 @@ def _attempt(action: Callable[[], Ticket], report: SweepReport) -> Ticket | None
         logger.warning("SLA sweep could not apply the breach policy: %s (%s)", error.message, error.code)
         report.failed_actions += 1
         return None
-
-
-def _workers(ticket: Ticket) -> Iterable[User]:
-    """Who works on the ticket: its assignee, else the members of its team."""
-    if ticket.assignee is not None:
-        return [ticket.assignee]
-    if ticket.team is not None:
-        return ticket.team.members.filter(is_active=True)
-    return []
-
-
-def _notify(people: Iterable[User], kind: NotificationKind, ticket: Ticket, text: Promise) -> None:
-    """Notify each person in their own language (the text is stored already translated)."""
-    by_language: dict[str, list[User]] = defaultdict(list)
-    for person in people:
-        by_language[person.language].append(person)
-    for language, group in by_language.items():
-        with translation.override(language):
-            notify(
-                recipients=group, kind=kind, ticket=ticket, text=str(text) % {"reference": ticket.reference}
-            )

@@ -1,5 +1,5 @@
 """Contract alerts: credit thresholds and contract dates, to the supervisors and the client's managers,
-in the app and by mail (the mail leaves through the outbox after commit)."""
+through their notification preferences (a mail leaves through the outbox after commit)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from escalade.accounts.models import Role, User
 from escalade.contracts.models import Contract, OutOfContractDecision, OutOfContractOutcome
 from escalade.core.events import Published
 from escalade.core.models import Event
-from escalade.mail.outbound import outbound_queue_notice
 from escalade.notifications.models import NotificationKind
 from escalade.notifications.services import Notice, notify_many, supervisors
 
@@ -38,21 +37,20 @@ def _text(action: str, data: dict[str, object]) -> str:
 
 
 def alerts_on_published(items: Sequence[Published]) -> None:
-    """Notify and mail the people concerned by each contract alert (once: the alert was claimed)."""
+    """Tell the people concerned by each contract alert (once: the alert was claimed), each through
+    their channel for contract news (in the app, by mail, in the digest)."""
     notices = []
     for item in items:
         kind = MAIL_KINDS.get(item.event.action)
         contract = item.subject
         if kind is None or not isinstance(contract, Contract):
             continue
-        people = alert_recipients(contract)
-        for person in people:  # each in their own language
+        for person in alert_recipients(contract):  # each in their own language
             with translation.override(person.language or None):
                 notices.append(
                     Notice(recipients=[person], kind=NotificationKind.CONTRACT, ticket=None,
-                           text=_text(item.event.action, item.event.data))
+                           text=_text(item.event.action, item.event.data), event=item.event, mail_kind=kind)
                 )  # fmt: skip
-        outbound_queue_notice(kind=kind, recipients=people, event=item.event)
     notify_many(notices=notices)
 
 

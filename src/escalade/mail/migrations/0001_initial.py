@@ -7,149 +7,398 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0002_team_auto_assignment'),
-        ('orgs', '0001_initial'),
-        ('tickets', '0005_ticket_external_id'),
+        ("accounts", "0002_team_auto_assignment"),
+        ("orgs", "0001_initial"),
+        ("tickets", "0005_ticket_external_id"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='BouncingAddress',
+            name="BouncingAddress",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('email', models.EmailField(max_length=254, unique=True, verbose_name='address')),
-                ('bounces', models.PositiveIntegerField(default=1, verbose_name='bounces')),
-                ('last_reason', models.CharField(blank=True, max_length=300, verbose_name='last reason')),
-                ('last_bounced_at', models.DateTimeField(auto_now=True, verbose_name='last bounce')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("email", models.EmailField(max_length=254, unique=True, verbose_name="address")),
+                ("bounces", models.PositiveIntegerField(default=1, verbose_name="bounces")),
+                ("last_reason", models.CharField(blank=True, max_length=300, verbose_name="last reason")),
+                ("last_bounced_at", models.DateTimeField(auto_now=True, verbose_name="last bounce")),
             ],
             options={
-                'verbose_name': 'bouncing address',
-                'verbose_name_plural': 'bouncing addresses',
-                'ordering': ('email',),
+                "verbose_name": "bouncing address",
+                "verbose_name_plural": "bouncing addresses",
+                "ordering": ("email",),
             },
         ),
         migrations.CreateModel(
-            name='Mailbox',
+            name="Mailbox",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, unique=True, verbose_name='name')),
-                ('email', models.EmailField(help_text='Replies to notifications are sent here.', max_length=254, verbose_name='address')),
-                ('host', models.CharField(max_length=253, verbose_name='IMAP host')),
-                ('port', models.PositiveIntegerField(default=993, verbose_name='IMAP port')),
-                ('security', models.CharField(choices=[('tls', 'TLS (IMAPS)'), ('starttls', 'STARTTLS'), ('none', 'None (test servers only)')], default='tls', max_length=8, verbose_name='security')),
-                ('username', models.CharField(max_length=254, verbose_name='user name')),
-                ('password', models.CharField(max_length=254, verbose_name='password')),
-                ('folder', models.CharField(default='INBOX', max_length=200, verbose_name='folder')),
-                ('processed_folder', models.CharField(blank=True, help_text='Empty: processed messages stay and are flagged as read.', max_length=200, verbose_name='move processed messages to')),
-                ('unknown_senders', models.CharField(choices=[('domain', "Create a requester in the organisation of the sender's e-mail domain"), ('default', "Create a requester: sender's domain, else the mailbox's organisation"), ('refuse', 'Refuse (quarantine)')], default='domain', max_length=8, verbose_name='unknown senders')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('last_polled_at', models.DateTimeField(blank=True, null=True, verbose_name='last polled at')),
-                ('last_error', models.TextField(blank=True, verbose_name='last error')),
-                ('category', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='tickets.category', verbose_name='category')),
-                ('organisation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orgs.organisation', verbose_name='default organisation')),
-                ('team', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='accounts.team', verbose_name='team')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, unique=True, verbose_name="name")),
+                (
+                    "email",
+                    models.EmailField(
+                        help_text="Replies to notifications are sent here.",
+                        max_length=254,
+                        verbose_name="address",
+                    ),
+                ),
+                ("host", models.CharField(max_length=253, verbose_name="IMAP host")),
+                ("port", models.PositiveIntegerField(default=993, verbose_name="IMAP port")),
+                (
+                    "security",
+                    models.CharField(
+                        choices=[
+                            ("tls", "TLS (IMAPS)"),
+                            ("starttls", "STARTTLS"),
+                            ("none", "None (test servers only)"),
+                        ],
+                        default="tls",
+                        max_length=8,
+                        verbose_name="security",
+                    ),
+                ),
+                ("username", models.CharField(max_length=254, verbose_name="user name")),
+                ("password", models.CharField(max_length=254, verbose_name="password")),
+                ("folder", models.CharField(default="INBOX", max_length=200, verbose_name="folder")),
+                (
+                    "processed_folder",
+                    models.CharField(
+                        blank=True,
+                        help_text="Empty: processed messages stay and are flagged as read.",
+                        max_length=200,
+                        verbose_name="move processed messages to",
+                    ),
+                ),
+                (
+                    "unknown_senders",
+                    models.CharField(
+                        choices=[
+                            (
+                                "domain",
+                                "Create a requester in the organisation of the sender's e-mail domain",
+                            ),
+                            (
+                                "default",
+                                "Create a requester: sender's domain, else the mailbox's organisation",
+                            ),
+                            ("refuse", "Refuse (quarantine)"),
+                        ],
+                        default="domain",
+                        max_length=8,
+                        verbose_name="unknown senders",
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                (
+                    "last_polled_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="last polled at"),
+                ),
+                ("last_error", models.TextField(blank=True, verbose_name="last error")),
+                (
+                    "category",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="tickets.category",
+                        verbose_name="category",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="orgs.organisation",
+                        verbose_name="default organisation",
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="accounts.team",
+                        verbose_name="team",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'mailbox',
-                'verbose_name_plural': 'mailboxes',
-                'ordering': ('name',),
+                "verbose_name": "mailbox",
+                "verbose_name_plural": "mailboxes",
+                "ordering": ("name",),
             },
         ),
         migrations.CreateModel(
-            name='MailMessage',
+            name="MailMessage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('direction', models.CharField(choices=[('in', 'Received'), ('out', 'Sent')], max_length=3)),
-                ('message_id', models.CharField(max_length=998, verbose_name='Message-ID')),
-                ('sender', models.EmailField(blank=True, max_length=254, verbose_name='sender')),
-                ('subject', models.CharField(blank=True, max_length=300, verbose_name='subject')),
-                ('raw', models.FileField(blank=True, max_length=255, upload_to=escalade.mail.models.raw_path, verbose_name='original message')),
-                ('full_text', models.TextField(blank=True, help_text='Before quotes were trimmed.', verbose_name='full text')),
-                ('html', models.TextField(blank=True, verbose_name='HTML (sanitised)')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('followup', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='tickets.followup')),
-                ('mailbox', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='mail.mailbox')),
-                ('ticket', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='mail_messages', to='tickets.ticket')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("direction", models.CharField(choices=[("in", "Received"), ("out", "Sent")], max_length=3)),
+                ("message_id", models.CharField(max_length=998, verbose_name="Message-ID")),
+                ("sender", models.EmailField(blank=True, max_length=254, verbose_name="sender")),
+                ("subject", models.CharField(blank=True, max_length=300, verbose_name="subject")),
+                (
+                    "raw",
+                    models.FileField(
+                        blank=True,
+                        max_length=255,
+                        upload_to=escalade.mail.models.raw_path,
+                        verbose_name="original message",
+                    ),
+                ),
+                (
+                    "full_text",
+                    models.TextField(
+                        blank=True, help_text="Before quotes were trimmed.", verbose_name="full text"
+                    ),
+                ),
+                ("html", models.TextField(blank=True, verbose_name="HTML (sanitised)")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "followup",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="tickets.followup",
+                    ),
+                ),
+                (
+                    "mailbox",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="mail.mailbox",
+                    ),
+                ),
+                (
+                    "ticket",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="mail_messages",
+                        to="tickets.ticket",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'e-mail message',
-                'verbose_name_plural': 'e-mail messages',
-                'indexes': [models.Index(fields=['message_id'], name='mailmessage_id_idx'), models.Index(fields=['ticket', 'id'], name='mailmessage_ticket_idx'), models.Index(fields=['sender', 'created_at'], name='mailmessage_sender_idx')],
-                'constraints': [models.UniqueConstraint(fields=('direction', 'message_id'), name='mailmessage_unique')],
+                "verbose_name": "e-mail message",
+                "verbose_name_plural": "e-mail messages",
+                "indexes": [
+                    models.Index(fields=["message_id"], name="mailmessage_id_idx"),
+                    models.Index(fields=["ticket", "id"], name="mailmessage_ticket_idx"),
+                    models.Index(fields=["sender", "created_at"], name="mailmessage_sender_idx"),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(fields=("direction", "message_id"), name="mailmessage_unique")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='OutboundMail',
+            name="OutboundMail",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('to', models.EmailField(max_length=254, verbose_name='to')),
-                ('kind', models.CharField(max_length=32, verbose_name='kind')),
-                ('language', models.CharField(max_length=8, verbose_name='language')),
-                ('subject', models.CharField(max_length=300, verbose_name='subject')),
-                ('body', models.TextField(verbose_name='body')),
-                ('message_id', models.CharField(max_length=998, unique=True, verbose_name='Message-ID')),
-                ('in_reply_to', models.CharField(blank=True, max_length=998)),
-                ('references', models.TextField(blank=True)),
-                ('reply_to', models.EmailField(blank=True, max_length=254, verbose_name='reply to')),
-                ('state', models.CharField(choices=[('queued', 'Queued'), ('sent', 'Sent'), ('retrying', 'Retrying'), ('failed', 'Failed'), ('suppressed', 'Not sent (address bounces)')], default='queued', max_length=10, verbose_name='state')),
-                ('attempts', models.PositiveSmallIntegerField(default=0, verbose_name='attempts')),
-                ('last_error', models.TextField(blank=True, verbose_name='last error')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('sent_at', models.DateTimeField(blank=True, null=True, verbose_name='sent at')),
-                ('recipient', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('ticket', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='outbound_mails', to='tickets.ticket')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("to", models.EmailField(max_length=254, verbose_name="to")),
+                ("kind", models.CharField(max_length=32, verbose_name="kind")),
+                ("language", models.CharField(max_length=8, verbose_name="language")),
+                ("subject", models.CharField(max_length=300, verbose_name="subject")),
+                ("body", models.TextField(verbose_name="body")),
+                ("message_id", models.CharField(max_length=998, unique=True, verbose_name="Message-ID")),
+                ("in_reply_to", models.CharField(blank=True, max_length=998)),
+                ("references", models.TextField(blank=True)),
+                ("reply_to", models.EmailField(blank=True, max_length=254, verbose_name="reply to")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("sent", "Sent"),
+                            ("retrying", "Retrying"),
+                            ("failed", "Failed"),
+                            ("suppressed", "Not sent (address bounces)"),
+                        ],
+                        default="queued",
+                        max_length=10,
+                        verbose_name="state",
+                    ),
+                ),
+                ("attempts", models.PositiveSmallIntegerField(default=0, verbose_name="attempts")),
+                ("last_error", models.TextField(blank=True, verbose_name="last error")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("sent_at", models.DateTimeField(blank=True, null=True, verbose_name="sent at")),
+                (
+                    "recipient",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "ticket",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="outbound_mails",
+                        to="tickets.ticket",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'outgoing mail',
-                'verbose_name_plural': 'outgoing mail',
-                'ordering': ('-id',),
-                'indexes': [models.Index(fields=['ticket', 'id'], name='outbound_ticket_idx'), models.Index(fields=['state', 'id'], name='outbound_state_idx')],
+                "verbose_name": "outgoing mail",
+                "verbose_name_plural": "outgoing mail",
+                "ordering": ("-id",),
+                "indexes": [
+                    models.Index(fields=["ticket", "id"], name="outbound_ticket_idx"),
+                    models.Index(fields=["state", "id"], name="outbound_state_idx"),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Quarantine',
+            name="Quarantine",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('message_id', models.CharField(blank=True, max_length=998, verbose_name='Message-ID')),
-                ('sender', models.CharField(blank=True, max_length=254, verbose_name='sender')),
-                ('subject', models.CharField(blank=True, max_length=300, verbose_name='subject')),
-                ('reason', models.CharField(choices=[('auto_reply', 'Automatic reply'), ('bulk', 'Bulk or mailing-list mail'), ('bounce', 'Delivery failure report'), ('loop', 'Sent by Escalade itself'), ('rate_limited', 'Too many messages from this sender'), ('no_sender', 'No usable sender address'), ('unknown_sender', 'Unknown sender (refused by the mailbox policy)'), ('not_allowed', 'Sender is not allowed on that ticket'), ('empty', 'No subject and no text'), ('error', 'Could not be processed')], max_length=16, verbose_name='reason')),
-                ('detail', models.TextField(blank=True, verbose_name='detail')),
-                ('raw', models.FileField(max_length=255, upload_to=escalade.mail.models.raw_path, verbose_name='original message')),
-                ('status', models.CharField(choices=[('pending', 'Waiting for an administrator'), ('ignored', 'Ignored (automatic or bulk mail)'), ('retried', 'Retried successfully'), ('discarded', 'Discarded')], default='pending', max_length=10, verbose_name='status')),
-                ('retries', models.PositiveSmallIntegerField(default=0, verbose_name='retries')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('mailbox', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='mail.mailbox')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("message_id", models.CharField(blank=True, max_length=998, verbose_name="Message-ID")),
+                ("sender", models.CharField(blank=True, max_length=254, verbose_name="sender")),
+                ("subject", models.CharField(blank=True, max_length=300, verbose_name="subject")),
+                (
+                    "reason",
+                    models.CharField(
+                        choices=[
+                            ("auto_reply", "Automatic reply"),
+                            ("bulk", "Bulk or mailing-list mail"),
+                            ("bounce", "Delivery failure report"),
+                            ("loop", "Sent by Escalade itself"),
+                            ("rate_limited", "Too many messages from this sender"),
+                            ("no_sender", "No usable sender address"),
+                            ("unknown_sender", "Unknown sender (refused by the mailbox policy)"),
+                            ("not_allowed", "Sender is not allowed on that ticket"),
+                            ("empty", "No subject and no text"),
+                            ("error", "Could not be processed"),
+                        ],
+                        max_length=16,
+                        verbose_name="reason",
+                    ),
+                ),
+                ("detail", models.TextField(blank=True, verbose_name="detail")),
+                (
+                    "raw",
+                    models.FileField(
+                        max_length=255,
+                        upload_to=escalade.mail.models.raw_path,
+                        verbose_name="original message",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Waiting for an administrator"),
+                            ("ignored", "Ignored (automatic or bulk mail)"),
+                            ("retried", "Retried successfully"),
+                            ("discarded", "Discarded"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                ("retries", models.PositiveSmallIntegerField(default=0, verbose_name="retries")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                (
+                    "mailbox",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="mail.mailbox",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'quarantined message',
-                'verbose_name_plural': 'quarantine',
-                'ordering': ('-id',),
-                'indexes': [models.Index(fields=['status', 'id'], name='quarantine_status_idx')],
+                "verbose_name": "quarantined message",
+                "verbose_name_plural": "quarantine",
+                "ordering": ("-id",),
+                "indexes": [models.Index(fields=["status", "id"], name="quarantine_status_idx")],
             },
         ),
         migrations.CreateModel(
-            name='SeenMessage',
+            name="SeenMessage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('uidvalidity', models.BigIntegerField()),
-                ('uid', models.BigIntegerField()),
-                ('message_id', models.CharField(blank=True, max_length=998)),
-                ('seen_at', models.DateTimeField(auto_now_add=True)),
-                ('is_flagged', models.BooleanField(default=False, help_text='flagged or moved on the server')),
-                ('mailbox', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='seen', to='mail.mailbox')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("uidvalidity", models.BigIntegerField()),
+                ("uid", models.BigIntegerField()),
+                ("message_id", models.CharField(blank=True, max_length=998)),
+                ("seen_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "is_flagged",
+                    models.BooleanField(default=False, help_text="flagged or moved on the server"),
+                ),
+                (
+                    "mailbox",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="seen", to="mail.mailbox"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'seen message',
-                'verbose_name_plural': 'seen messages',
-                'indexes': [models.Index(fields=['mailbox', 'uidvalidity', 'is_flagged'], name='seen_unflagged_idx')],
-                'constraints': [models.UniqueConstraint(fields=('mailbox', 'uidvalidity', 'uid'), name='seenmessage_unique')],
+                "verbose_name": "seen message",
+                "verbose_name_plural": "seen messages",
+                "indexes": [
+                    models.Index(fields=["mailbox", "uidvalidity", "is_flagged"], name="seen_unflagged_idx")
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("mailbox", "uidvalidity", "uid"), name="seenmessage_unique"
+                    )
+                ],
             },
         ),
     ]

@@ -5,26 +5,31 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0002_event_append_only_trigger'),
-        ('mail', '0001_initial'),
+        ("core", "0002_event_append_only_trigger"),
+        ("mail", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='outboundmail',
-            name='event',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='core.event'),
+            model_name="outboundmail",
+            name="event",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="core.event",
+            ),
         ),
         migrations.AlterField(
-            model_name='outboundmail',
-            name='body',
-            field=models.TextField(blank=True, verbose_name='body'),
+            model_name="outboundmail",
+            name="body",
+            field=models.TextField(blank=True, verbose_name="body"),
         ),
         migrations.AlterField(
-            model_name='outboundmail',
-            name='subject',
-            field=models.CharField(blank=True, max_length=300, verbose_name='subject'),
+            model_name="outboundmail",
+            name="subject",
+            field=models.CharField(blank=True, max_length=300, verbose_name="subject"),
         ),
     ]

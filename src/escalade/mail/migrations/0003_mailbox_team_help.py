@@ -5,16 +5,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0002_team_auto_assignment'),
-        ('mail', '0002_outboundmail_event'),
+        ("accounts", "0002_team_auto_assignment"),
+        ("mail", "0002_outboundmail_event"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='mailbox',
-            name='team',
-            field=models.ForeignKey(blank=True, help_text="New requests to this address go to this team when it serves the sender's organisation.", null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='accounts.team', verbose_name='team'),
+            model_name="mailbox",
+            name="team",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="New requests to this address go to this team when it serves the sender's organisation.",
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="accounts.team",
+                verbose_name="team",
+            ),
         ),
     ]

@@ -6,27 +6,47 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0004_outbox'),
-        ('mail', '0003_mailbox_team_help'),
-        ('tickets', '0009_redundant_indexes_dropped'),
+        ("core", "0004_outbox"),
+        ("mail", "0003_mailbox_team_help"),
+        ("tickets", "0009_redundant_indexes_dropped"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='outboundmail',
-            name='next_attempt_at',
-            field=models.DateTimeField(blank=True, default=escalade.mail.models.first_attempt_due, null=True, verbose_name='next attempt'),
+            model_name="outboundmail",
+            name="next_attempt_at",
+            field=models.DateTimeField(
+                blank=True,
+                default=escalade.mail.models.first_attempt_due,
+                null=True,
+                verbose_name="next attempt",
+            ),
         ),
         migrations.AlterField(
-            model_name='outboundmail',
-            name='state',
-            field=models.CharField(choices=[('queued', 'Queued'), ('sending', 'Sending'), ('sent', 'Sent'), ('retrying', 'Retrying'), ('failed', 'Failed'), ('suppressed', 'Not sent (address bounces)')], default='queued', max_length=10, verbose_name='state'),
+            model_name="outboundmail",
+            name="state",
+            field=models.CharField(
+                choices=[
+                    ("queued", "Queued"),
+                    ("sending", "Sending"),
+                    ("sent", "Sent"),
+                    ("retrying", "Retrying"),
+                    ("failed", "Failed"),
+                    ("suppressed", "Not sent (address bounces)"),
+                ],
+                default="queued",
+                max_length=10,
+                verbose_name="state",
+            ),
         ),
         migrations.AddIndex(
-            model_name='outboundmail',
-            index=models.Index(condition=models.Q(('state__in', ('queued', 'retrying', 'sending'))), fields=['next_attempt_at'], name='outbound_due_idx'),
+            model_name="outboundmail",
+            index=models.Index(
+                condition=models.Q(("state__in", ("queued", "retrying", "sending"))),
+                fields=["next_attempt_at"],
+                name="outbound_due_idx",
+            ),
         ),
     ]

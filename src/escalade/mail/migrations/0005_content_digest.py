@@ -4,24 +4,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('mail', '0004_outboundmail_next_attempt'),
+        ("mail", "0004_outboundmail_next_attempt"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='mailmessage',
-            name='digest',
-            field=models.CharField(blank=True, max_length=64, verbose_name='content digest'),
+            model_name="mailmessage",
+            name="digest",
+            field=models.CharField(blank=True, max_length=64, verbose_name="content digest"),
         ),
         migrations.AddField(
-            model_name='quarantine',
-            name='digest',
-            field=models.CharField(blank=True, max_length=64, verbose_name='content digest'),
+            model_name="quarantine",
+            name="digest",
+            field=models.CharField(blank=True, max_length=64, verbose_name="content digest"),
         ),
         migrations.AddIndex(
-            model_name='quarantine',
-            index=models.Index(fields=['digest'], name='quarantine_digest_idx'),
+            model_name="quarantine",
+            index=models.Index(fields=["digest"], name="quarantine_digest_idx"),
         ),
     ]

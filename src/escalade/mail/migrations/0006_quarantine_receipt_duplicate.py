@@ -4,20 +4,46 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('mail', '0005_content_digest'),
+        ("mail", "0005_content_digest"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='quarantine',
-            name='reason',
-            field=models.CharField(choices=[('auto_reply', 'Automatic reply'), ('bulk', 'Bulk or mailing-list mail'), ('bounce', 'Delivery failure report'), ('receipt', 'Read or delivery receipt'), ('loop', 'Sent by Escalade itself'), ('rate_limited', 'Too many messages from this sender'), ('no_sender', 'No usable sender address'), ('unknown_sender', 'Unknown sender (refused by the mailbox policy)'), ('not_allowed', 'Sender is not allowed on that ticket'), ('empty', 'No subject and no text'), ('error', 'Could not be processed')], max_length=16, verbose_name='reason'),
+            model_name="quarantine",
+            name="reason",
+            field=models.CharField(
+                choices=[
+                    ("auto_reply", "Automatic reply"),
+                    ("bulk", "Bulk or mailing-list mail"),
+                    ("bounce", "Delivery failure report"),
+                    ("receipt", "Read or delivery receipt"),
+                    ("loop", "Sent by Escalade itself"),
+                    ("rate_limited", "Too many messages from this sender"),
+                    ("no_sender", "No usable sender address"),
+                    ("unknown_sender", "Unknown sender (refused by the mailbox policy)"),
+                    ("not_allowed", "Sender is not allowed on that ticket"),
+                    ("empty", "No subject and no text"),
+                    ("error", "Could not be processed"),
+                ],
+                max_length=16,
+                verbose_name="reason",
+            ),
         ),
         migrations.AlterField(
-            model_name='quarantine',
-            name='status',
-            field=models.CharField(choices=[('pending', 'Waiting for an administrator'), ('ignored', 'Ignored (automatic or bulk mail)'), ('retried', 'Retried successfully'), ('duplicate', 'Retried: already imported'), ('discarded', 'Discarded')], default='pending', max_length=10, verbose_name='status'),
+            model_name="quarantine",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("pending", "Waiting for an administrator"),
+                    ("ignored", "Ignored (automatic or bulk mail)"),
+                    ("retried", "Retried successfully"),
+                    ("duplicate", "Retried: already imported"),
+                    ("discarded", "Discarded"),
+                ],
+                default="pending",
+                max_length=10,
+                verbose_name="status",
+            ),
         ),
     ]

@@ -409,20 +409,12 @@ def tags_by_name(names: Iterable[str]) -> dict[str, Tag]:
 
 
 def intake_notices(ticket: Ticket, *, supervisors: Callable[[], Iterable[User]]) -> list[Notice]:
-    """Who hears of a new ticket: the supervisors if it is out of contract, its assignee if any."""
+    """The supervisors hear of a new ticket out of contract (its assignee and requester hear of it
+    from the ``ticket.created`` event, through the notification subscriber)."""
     notices: list[Notice] = []
     if ticket.is_out_of_contract:
         text = f"{ticket.reference}: {ticket.get_out_of_contract_reason_display()}"
         notices.append(
             Notice(recipients=supervisors(), kind=NotificationKind.OUT_OF_CONTRACT, ticket=ticket, text=text)
-        )
-    if ticket.assignee is not None:
-        notices.append(
-            Notice(
-                recipients=[ticket.assignee],
-                kind=NotificationKind.ASSIGNED,
-                ticket=ticket,
-                text=f"{ticket.reference}: {ticket.title}",
-            )
         )
     return notices

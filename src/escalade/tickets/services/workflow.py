@@ -17,8 +17,6 @@ from escalade.accounts.models import Team, User
 from escalade.core.actors import Actor
 from escalade.core.errors import ConflictError, ValidationFailed
 from escalade.core.models import Event
-from escalade.notifications.models import NotificationKind
-from escalade.notifications.services import notify
 from escalade.tickets.choices import OPEN_STATES, TRANSITIONS, Priority, ResolutionCode, State
 from escalade.tickets.models import Ticket
 from escalade.tickets.services._common import locked, record, ticket_snapshot
@@ -145,9 +143,7 @@ def ticket_assign(
         ticket.state = State.ASSIGNED
     if assignee is None and ticket.state in {State.ASSIGNED, State.IN_PROGRESS}:
         ticket.state = State.NEW
-    _finish(actor, ticket, "ticket.assigned", before)
-    if assignee is not None and assignee != actor.user:
-        notify(recipients=[assignee], kind=NotificationKind.ASSIGNED, ticket=ticket, text=ticket.reference)
+    _finish(actor, ticket, "ticket.assigned", before)  # the assignee hears of it from the event
     return ticket
 
 
@@ -183,14 +179,7 @@ def _move_to_team(actor: Actor, ticket: Ticket, team: Team, action: str, reason:
     ticket.assignee = least_loaded_agent(team=team)
     if ticket.state in {State.NEW, State.ASSIGNED, State.IN_PROGRESS}:
         ticket.state = State.ASSIGNED if ticket.assignee else State.NEW
-    _finish(actor, ticket, action, before, reason=reason)
-    recipients = [ticket.assignee] if ticket.assignee else list(team.members.all())
-    notify(
-        recipients=recipients,
-        kind=NotificationKind.ESCALATED,
-        ticket=ticket,
-        text=f"{ticket.reference}: {reason}"[:300],
-    )
+    _finish(actor, ticket, action, before, reason=reason)  # the new team hears of it from the event
     return ticket
 
 
