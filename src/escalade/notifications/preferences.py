@@ -14,10 +14,10 @@ from escalade.notifications.models import Channel, NotificationKind, Notificatio
 
 K, C = NotificationKind, Channel
 
-# What a requester hears of about their own requests.
+# What a requester hears of about their own requests (and the renewals of the items they own).
 CUSTOMER_DEFAULTS: dict[str, str] = {
     K.TICKET_RECEIVED: C.EMAIL, K.AGENT_REPLY: C.EMAIL, K.WAITING_FOR_YOU: C.EMAIL,
-    K.RESOLVED: C.EMAIL, K.SURVEY: C.EMAIL,
+    K.RESOLVED: C.EMAIL, K.SURVEY: C.EMAIL, K.CONTRACT: C.EMAIL,
 }  # fmt: skip
 # What the person working on tickets hears of: their own work at once, the rest in the app.
 AGENT_DEFAULTS: dict[str, str] = {
@@ -32,7 +32,7 @@ SUPERVISOR_DEFAULTS: dict[str, str] = {
 ROLE_DEFAULTS: dict[str, dict[str, str]] = {
     Role.REQUESTER: CUSTOMER_DEFAULTS,
     # A client manager approves out-of-contract requests: they hear of them by mail.
-    Role.CLIENT_MANAGER: {**CUSTOMER_DEFAULTS, K.CONTRACT: C.EMAIL, K.OUT_OF_CONTRACT: C.EMAIL},
+    Role.CLIENT_MANAGER: {**CUSTOMER_DEFAULTS, K.OUT_OF_CONTRACT: C.EMAIL},
     Role.AGENT: {**CUSTOMER_DEFAULTS, **AGENT_DEFAULTS},
     Role.SUPERVISOR: {**CUSTOMER_DEFAULTS, **SUPERVISOR_DEFAULTS},
     Role.ADMINISTRATOR: {**CUSTOMER_DEFAULTS, **SUPERVISOR_DEFAULTS, K.WEBHOOK_DISABLED: C.EMAIL},
