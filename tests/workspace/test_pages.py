@@ -38,7 +38,7 @@ def _pages(ticket):
     ]
 
 
-PANELS = ["reply", "macro", "assign", "escalate", "pending", "resolve", "state", "link", "merge", "tags"]
+PANELS = ["reply", "macro", "assign", "escalate", "handback", "pending", "resolve", "state", "link", "merge", "tags"]
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -72,6 +72,7 @@ POSTS = [
     "macro",
     "assign",
     "escalate",
+    "handback",
     "pending",
     "state",
     "resolve",
@@ -96,7 +97,7 @@ def test_denied_posts_change_nothing(client, world, ticket, make_ticket, role):
         client.force_login(world.person(role))
     before = _state(ticket)
     data = {
-        "reply-body": "x", "escalate-reason": "x", "resolve-resolution_code": "solved",
+        "reply-body": "x", "escalate-reason": "x", "handback-reason": "x", "resolve-resolution_code": "solved",
         "resolve-solution": "x",
         "merge-target": other.reference, "link-target": other.reference, "link-kind": "related_to",
         "tags-tags": "x", "pending-state": "pending_requester", "state-state": "in_progress",
@@ -159,9 +160,10 @@ def test_queue_pages_take_the_same_number_of_queries_for_5_and_50_tickets(client
 
 
 # Session, user, served organisations, the page of tickets and their tags, people, saved views,
-# organisations, categories and teams for the filters and forms, people for the bulk form. The counters
-# come in their own request (``/desk/counters/``, one capped count per queue).
-QUEUE_QUERIES = 11
+# organisations, categories and teams for the filters and forms, people for the bulk form and their
+# loads (one grouped count of their open tickets). The counters come in their own request
+# (``/desk/counters/``, one capped count per queue).
+QUEUE_QUERIES = 12
 
 
 def test_the_queue_page_shows_at_once_and_loads_its_counters(client, world, make_ticket):

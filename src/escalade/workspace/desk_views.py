@@ -55,9 +55,15 @@ def call(request: HttpRequest) -> HttpResponse:
     caller = _caller(user, (data or request.GET).get("caller"))
     open_tickets, contract = selectors.caller_card(user=user, caller=caller) if caller else ([], None)
     caller_assets = asset_selectors.assets_of_person(user=user, person=caller) if caller else []
+    # The agent who takes the call is the new ticket's assignee unless they choose otherwise (when they
+    # serve the caller's client; a supervisor outside the teams leaves it to the team).
+    me = caller is not None and selectors.serves(user=user, organisation_id=caller.organisation_id)
+    people = selectors.people_to_assign(user=user, organisation_id=caller.organisation_id) if caller else None
     form = PhoneCallForm(
         data, open_tickets=open_tickets, categories=authz.categories_visible_to(user).order_by("name_fr"),
-        initial={"caller": caller.pk if caller else None, "started_at": timezone.now()},
+        people=people,
+        initial={"caller": caller.pk if caller else None, "started_at": timezone.now(),
+                 "assignee": user.pk if me else None},
     )  # fmt: skip
     if data is not None and caller is None:
         form.add_error(None, _("Find the caller first."))
@@ -73,6 +79,7 @@ def call(request: HttpRequest) -> HttpResponse:
                     duration_seconds=cleaned["duration"], ticket=chosen, title=cleaned["title"],
                     description=cleaned["description"], category=cleaned["category"],
                     impact=cleaned["impact"], urgency=cleaned["urgency"],
+                    assignee=cleaned.get("assignee") if chosen is None else None,
                 )  # fmt: skip
                 if assessment is not None:
                     intake_decision_record(
