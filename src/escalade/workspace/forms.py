@@ -125,15 +125,15 @@ class AssignForm(forms.Form):
 class EscalateForm(forms.Form):
     """Up to a chosen team (its level shows in its name: "Réseau (N3)"), by default the next level."""
 
-    team = forms.ModelChoiceField(
-        label=_("To"), queryset=Team.objects.none(), required=False,
-        empty_label=_("The next level (automatic)"),
-    )  # fmt: skip
     reason = forms.CharField(
         max_length=settings.ESCALADE_TEXT_MAX_CHARS,
         label=_("Reason for escalating"),
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    team = forms.ModelChoiceField(
+        label=_("To"), queryset=Team.objects.none(), required=False,
+        empty_label=_("The next level (automatic)"),
+    )  # fmt: skip
 
     def __init__(self, *args: Any, teams: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -143,15 +143,15 @@ class EscalateForm(forms.Form):
 class HandBackForm(forms.Form):
     """Down to a chosen team at a lower level, by default the team that escalated the ticket."""
 
-    team = forms.ModelChoiceField(
-        label=_("To"), queryset=Team.objects.none(), required=False,
-        empty_label=_("The team that escalated it"),
-    )  # fmt: skip
     reason = forms.CharField(
         max_length=settings.ESCALADE_TEXT_MAX_CHARS,
         label=_("Why it goes back down (the team reads it)"),
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    team = forms.ModelChoiceField(
+        label=_("To"), queryset=Team.objects.none(), required=False,
+        empty_label=_("The team that escalated it"),
+    )  # fmt: skip
 
     def __init__(self, *args: Any, teams: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

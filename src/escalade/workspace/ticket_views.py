@@ -241,7 +241,9 @@ def _action_run(request: HttpRequest, reference: str, action: str) -> HttpRespon
     form = _form(user, found, action, request.POST, request.FILES) if action in FORMS else None
     if form is not None and not form.is_valid():
         return _invalid(request, reference, action, form)
-    if action == "macro" and form is not None and "preview" in request.POST:
+    if action == "macro" and form is not None and "confirm" not in request.POST:
+        # Nothing goes to the client before the agent has read the preview and pressed "Send" on it
+        # (the panel's button, Ctrl+Enter in the panel and a crafted POST all come here first).
         return _macro_preview(request, found, form)
     try:
         result = ACTIONS[action](actor_of(request), found, form.cleaned_data if form else {}, request)

@@ -274,9 +274,9 @@ def ticket_hand_back(
         team_id = _team_before_escalation(ticket)
         target = Team.objects.filter(pk=team_id, is_active=True).first() if team_id else None
         target = target or _team_at_level(ticket, ticket.support_level - 1)
-    if target is None or target.pk == ticket.team_id:
-        raise ConflictError(_("There is no lower level to hand the ticket back to."), field="team")
-    if target.support_level >= ticket.support_level:
+        if target is None or target.pk == ticket.team_id:
+            raise ConflictError(_("There is no lower level to hand the ticket back to."), field="team")
+    if target.pk == ticket.team_id or target.support_level >= ticket.support_level:
         raise ValidationFailed(_("Hand the ticket back to a lower level."), field="team")
     return _move_to_team(actor, ticket, target, "ticket.handed_back", reason.strip())
 
