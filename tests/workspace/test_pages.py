@@ -38,7 +38,10 @@ def _pages(ticket):
     ]
 
 
-PANELS = ["reply", "macro", "assign", "escalate", "handback", "pending", "resolve", "state", "link", "merge", "tags"]
+PANELS = [
+    "reply", "macro", "assign", "escalate", "handback", "pending", "resolve", "state", "link", "merge",
+    "tags",
+]  # fmt: skip
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -97,8 +100,8 @@ def test_denied_posts_change_nothing(client, world, ticket, make_ticket, role):
         client.force_login(world.person(role))
     before = _state(ticket)
     data = {
-        "reply-body": "x", "escalate-reason": "x", "handback-reason": "x", "resolve-resolution_code": "solved",
-        "resolve-solution": "x",
+        "reply-body": "x", "escalate-reason": "x", "handback-reason": "x",
+        "resolve-resolution_code": "solved", "resolve-solution": "x",
         "merge-target": other.reference, "link-target": other.reference, "link-kind": "related_to",
         "tags-tags": "x", "pending-state": "pending_requester", "state-state": "in_progress",
     }  # fmt: skip
