@@ -318,6 +318,20 @@ def articles_visible_to(user: AnyUser) -> QuerySet[Article]:
     ).distinct()
 
 
+def article_edits_need_review(user: AnyUser) -> bool:
+    """Level-1 agents (in no team above level 1): their changes to a published article wait for a
+    reviewer instead of going live."""
+    person = _active(user)
+    if person is None or person.role != Role.AGENT:
+        return False
+    return not person.teams.filter(is_active=True, support_level__gte=2).exists()
+
+
+def can_review_article_changes(user: AnyUser) -> bool:
+    """Level-2 and level-3 agents, supervisors and administrators approve or reject proposed changes."""
+    return is_provider_staff(user) and not article_edits_need_review(user)
+
+
 def can_manage_assets(user: AnyUser) -> bool:
     """Creating and changing assets, licences and enrolment tokens: administrators (agents feed the
     estate through the inventory agents, not by hand)."""

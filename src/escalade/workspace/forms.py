@@ -80,19 +80,19 @@ class ReplyForm(forms.Form):
     attachments = MultipleFileField(label=_("Attachments"))
 
 
-class _PeopleWithLoad(ModelChoiceIterator):
+class _PeopleWithLoad(ModelChoiceIterator[Any]):
     """Reads the people once, then their loads in one grouped query, then labels them."""
 
     def __iter__(self) -> Any:
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
         people = list(self.queryset)
-        self.field.loads = open_loads(people_ids=[person.pk for person in people])
+        self.field.loads = open_loads(people_ids=[person.pk for person in people])  # type: ignore[attr-defined]
         for person in people:
             yield self.choice(person)
 
 
-class AgentChoiceField(forms.ModelChoiceField):
+class AgentChoiceField(forms.ModelChoiceField[Any]):
     """An assignment list: each person with their level and current load ("Alice — level 2 · 3 open
     tickets"). The queryset carries ``level`` (``selectors.people_to_assign``)."""
 
