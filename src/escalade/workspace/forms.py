@@ -80,7 +80,7 @@ class ReplyForm(forms.Form):
     attachments = MultipleFileField(label=_("Attachments"))
 
 
-class _PeopleWithLoad(ModelChoiceIterator[Any]):
+class _PeopleWithLoad(ModelChoiceIterator):  # type: ignore[type-arg]
     """Reads the people once, then their loads in one grouped query, then labels them."""
 
     def __iter__(self) -> Any:
@@ -92,7 +92,7 @@ class _PeopleWithLoad(ModelChoiceIterator[Any]):
             yield self.choice(person)
 
 
-class AgentChoiceField(forms.ModelChoiceField[Any]):
+class AgentChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
     """An assignment list: each person with their level and current load ("Alice — level 2 · 3 open
     tickets"). The queryset carries ``level`` (``selectors.people_to_assign``)."""
 
