@@ -131,7 +131,7 @@ class EscalateForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     team = forms.ModelChoiceField(
-        label=_("To"), queryset=Team.objects.none(), required=False,
+        label=_("Send it to"), queryset=Team.objects.none(), required=False,
         empty_label=_("The next level (automatic)"),
     )  # fmt: skip
 
@@ -149,7 +149,7 @@ class HandBackForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     team = forms.ModelChoiceField(
-        label=_("To"), queryset=Team.objects.none(), required=False,
+        label=_("Send it to"), queryset=Team.objects.none(), required=False,
         empty_label=_("The team that escalated it"),
     )  # fmt: skip
 
