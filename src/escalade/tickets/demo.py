@@ -98,9 +98,6 @@ SCENARIOS = [
     Scenario(f"manon.lambert@{L}", "workstation.software", "Installer Sage Paie sur le nouveau portable",
              "Besoin de Sage Paie avant la clôture de fin de mois.", 3, 2, Channel.PORTAL, "escalated_l2", 5,
              (("software", "Sage Paie"),)),
-    Scenario(f"manon.lambert@{L}", "accounts.rights", "Droits perdus sur l'application de planning",
-             "Depuis lundi je ne peux plus modifier le planning de l'atelier.", 3, 2, Channel.PHONE,
-             "handed_back", 7),
     Scenario(f"julien.faure@{L}", "network", "VPN impossible depuis l'hôtel à Marseille",
              "Le client VPN reste sur « connexion en cours ».", 2, 1, Channel.PHONE, "out_of_contract", 3),
     Scenario(f"sarah.andre@{L}", "email", "Outlook demande le mot de passe en boucle",
@@ -136,6 +133,9 @@ SCENARIOS = [
     Scenario(f"ava.walker@{N}", "printers", "Reception printer out of toner",
              "Toner is empty, a replacement is in the cupboard but I don't know how to fit it.", 3, 3,
              Channel.PORTAL, "closed", 90),
+    Scenario(f"manon.lambert@{L}", "accounts.rights", "Droits perdus sur l'application de planning",
+             "Depuis lundi je ne peux plus modifier le planning de l'atelier.", 3, 2, Channel.PHONE,
+             "handed_back", 7),
 ]  # fmt: skip
 
 STAFF = "escalade-it.example"
