@@ -226,6 +226,17 @@ def can_work_on_ticket(user: AnyUser, ticket: Ticket) -> bool:
     return is_provider_staff(user) and can_view_ticket(user, ticket)
 
 
+def can_hand_back(user: AnyUser, ticket: Ticket) -> bool:
+    """Who may hand a ticket down a level: supervisors and administrators, and the agents who work at
+    the ticket's level or above (a level-1 agent does not send back what level 2 holds)."""
+    person = _active(user)
+    if person is None or not can_work_on_ticket(person, ticket):
+        return False
+    if sees_all_organisations(person):
+        return True
+    return person.teams.filter(is_active=True, support_level__gte=ticket.support_level).exists()
+
+
 def can_reply_to_ticket(user: AnyUser, ticket: Ticket) -> bool:
     """Anyone who sees the ticket may write a public reply."""
     return can_view_ticket(user, ticket)
@@ -305,6 +316,20 @@ def articles_visible_to(user: AnyUser) -> QuerySet[Article]:
         | Q(visibility=ArticleVisibility.ORGANISATIONS, organisations=user.organisation_id),
         state=ArticleState.PUBLISHED,
     ).distinct()
+
+
+def article_edits_need_review(user: AnyUser) -> bool:
+    """Level-1 agents (in no team above level 1): their changes to a published article wait for a
+    reviewer instead of going live."""
+    person = _active(user)
+    if person is None or person.role != Role.AGENT:
+        return False
+    return not person.teams.filter(is_active=True, support_level__gte=2).exists()
+
+
+def can_review_article_changes(user: AnyUser) -> bool:
+    """Level-2 and level-3 agents, supervisors and administrators approve or reject proposed changes."""
+    return is_provider_staff(user) and not article_edits_need_review(user)
 
 
 def can_manage_assets(user: AnyUser) -> bool:

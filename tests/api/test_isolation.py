@@ -165,8 +165,23 @@ CASES: dict[str, Case] = {
     "ticket_close": Case("POST", "/api/tickets/{ref}/close", on_ticket(200, VIEWERS), None, _resolved),
     "ticket_take": Case("POST", "/api/tickets/{ref}/take", take),
     "ticket_escalate": Case("POST", "/api/tickets/{ref}/escalate", on_ticket(200, WORKERS), {"reason": "N2"}),
+    "ticket_escalate_level": Case(
+        "POST", "/api/tickets/{ref}/escalate", on_ticket(200, WORKERS), {"reason": "N3", "level": 3}
+    ),
+    # An L1 agent does not hand back what level 2 holds; supervisors and administrators may.
     "ticket_hand_back": Case(
-        "POST", "/api/tickets/{ref}/hand-back", on_ticket(200, WORKERS), {"reason": "N1"}, _escalated
+        "POST",
+        "/api/tickets/{ref}/hand-back",
+        on_ticket(200, WORKERS - {"agent_a"}),
+        {"reason": "N1"},
+        _escalated,
+    ),
+    "ticket_hand_back_level": Case(
+        "POST",
+        "/api/tickets/{ref}/hand-back",
+        on_ticket(200, WORKERS - {"agent_a"}),
+        {"reason": "N1", "level": 1},
+        _escalated,
     ),
     "followup_list": Case("GET", "/api/tickets/{ref}/followups", on_ticket(200, VIEWERS)),
     "followup_reply": Case(

@@ -118,6 +118,8 @@ def _l1_applies_a_macro_and_escalates(
     expect(desk.locator("#id_macro-macro")).to_be_focused()  # the form comes when the panel opens
     desk.select_option("#id_macro-macro", str(people["macro"].pk))
     desk.locator("#id_macro-macro").press("Control+Enter")
+    expect(desk.locator("#macro-rendered")).to_contain_text(people["requester"].full_name)  # the preview
+    desk.locator("#macro-body").press("Control+Enter")
     expect(desk.locator("#timeline")).to_contain_text(people["requester"].full_name)
     desk.keyboard.press("e")
     expect(desk.locator("#id_escalate-reason")).to_be_focused()  # typing ahead: tests/browser/test_typing.py

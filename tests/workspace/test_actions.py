@@ -139,7 +139,9 @@ def test_macro_renders_placeholders_and_sets_fields(desk, world, make_ticket):
     assert macro.team == team
 
     desk.post(f"/desk/t/{ticket.reference}/take/")
-    _post(desk, ticket, "macro", macro=macro.pk)
+    _post(desk, ticket, "macro", macro=macro.pk)  # the preview: nothing sent yet
+    assert not ticket.followups.exists()
+    desk.post(f"/desk/t/{ticket.reference}/macro/", {"macro-macro": macro.pk, "confirm": "1"})  # "Send"
 
     ticket.refresh_from_db()
     reply = ticket.followups.get()

@@ -42,7 +42,7 @@ def test_sending_after_the_preview_uses_the_edited_text(client, world, make_tick
 
     response = client.post(
         f"/desk/t/{ticket.reference}/macro/",
-        {"macro-macro": macro.pk, "macro-body": "Texte revu par l'agent."},
+        {"macro-macro": macro.pk, "macro-body": "Texte revu par l'agent.", "confirm": "1"},
     )
 
     assert response.status_code == 302
@@ -63,4 +63,21 @@ def test_another_agents_team_macro_cannot_be_previewed(client, world, make_ticke
     client.force_login(world.agent_b)
     response = client.post(f"/desk/t/{ticket.reference}/macro/", {"macro-macro": macro.pk, "preview": "1"})
     assert response.status_code == 422  # not among the macros agent B may use
+    assert not FollowUp.objects.exists()
+
+
+def test_a_macro_is_never_sent_without_its_preview(client, world, make_ticket, macro):
+    """Ctrl+Enter in the panel (no "preview" button pressed) or a crafted POST: the preview, rendered
+    as the requester will read it, and nothing sent."""
+    ticket = make_ticket()
+    macro.body = "Bonjour **{{ requester.first_name }}**"
+    macro.save()
+    client.force_login(world.agent_a)
+
+    response = client.post(f"/desk/t/{ticket.reference}/macro/", {"macro-macro": macro.pk})
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert f"<strong>{world.requester_a.get_short_name()}</strong>" in body  # rendered, placeholder filled
+    assert 'name="confirm"' in body
     assert not FollowUp.objects.exists()

@@ -38,7 +38,10 @@ def _pages(ticket):
     ]
 
 
-PANELS = ["reply", "macro", "assign", "escalate", "pending", "resolve", "state", "link", "merge", "tags"]
+PANELS = [
+    "reply", "macro", "assign", "escalate", "handback", "pending", "resolve", "state", "link", "merge",
+    "tags",
+]  # fmt: skip
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -72,6 +75,7 @@ POSTS = [
     "macro",
     "assign",
     "escalate",
+    "handback",
     "pending",
     "state",
     "resolve",
@@ -96,8 +100,8 @@ def test_denied_posts_change_nothing(client, world, ticket, make_ticket, role):
         client.force_login(world.person(role))
     before = _state(ticket)
     data = {
-        "reply-body": "x", "escalate-reason": "x", "resolve-resolution_code": "solved",
-        "resolve-solution": "x",
+        "reply-body": "x", "escalate-reason": "x", "handback-reason": "x",
+        "resolve-resolution_code": "solved", "resolve-solution": "x",
         "merge-target": other.reference, "link-target": other.reference, "link-kind": "related_to",
         "tags-tags": "x", "pending-state": "pending_requester", "state-state": "in_progress",
     }  # fmt: skip
@@ -159,9 +163,10 @@ def test_queue_pages_take_the_same_number_of_queries_for_5_and_50_tickets(client
 
 
 # Session, user, served organisations, the page of tickets and their tags, people, saved views,
-# organisations, categories and teams for the filters and forms, people for the bulk form. The counters
-# come in their own request (``/desk/counters/``, one capped count per queue).
-QUEUE_QUERIES = 11
+# organisations, categories and teams for the filters and forms, people for the bulk form and their
+# loads (one grouped count of their open tickets). The counters come in their own request
+# (``/desk/counters/``, one capped count per queue).
+QUEUE_QUERIES = 12
 
 
 def test_the_queue_page_shows_at_once_and_loads_its_counters(client, world, make_ticket):
@@ -233,8 +238,9 @@ def test_an_action_form_alone_takes_a_pinned_number_of_queries(client, world, ti
     assert fragment == page == ACTION_FORM_QUERIES.get(name, ACTION_FORM_QUERIES["*"])
 
 
-# Session, user, served organisations, the ticket; the macros, or the teams and the people.
-ACTION_FORM_QUERIES = {"*": 4, "macro": 5, "assign": 6}
+# Session, user, served organisations, the ticket; the macros, or the teams and the people and their
+# loads (one grouped query), or the teams above or below the ticket's level.
+ACTION_FORM_QUERIES = {"*": 4, "macro": 5, "assign": 7, "escalate": 5, "handback": 5}
 
 
 def test_a_ticket_is_found_by_its_page(client, world, ticket):

@@ -281,18 +281,21 @@ def ticket_take(request: HttpRequest, reference: str) -> Ticket:
     return _out(request, ticket)
 
 
-@router.post("/tickets/{reference}/escalate", response=TicketOut, summary="Escalate a level up")
+@router.post("/tickets/{reference}/escalate", response=TicketOut, summary="Escalate to a higher level")
 def ticket_escalate(request: HttpRequest, reference: str, payload: TicketEscalateIn) -> Ticket:
     ticket = queries.visible_ticket(caller(request), reference)
     team = queries.team_for(payload.team_id, field="team_id") if payload.team_id is not None else None
     ticket = services.ticket_escalate(
-        actor=actor_of(request), ticket=ticket, reason=payload.reason, team=team
+        actor=actor_of(request), ticket=ticket, reason=payload.reason, team=team, level=payload.level
     )
     return _out(request, ticket)
 
 
-@router.post("/tickets/{reference}/hand-back", response=TicketOut, summary="Hand back a level down")
+@router.post("/tickets/{reference}/hand-back", response=TicketOut, summary="Hand back down, with a reason")
 def ticket_hand_back(request: HttpRequest, reference: str, payload: TicketHandBackIn) -> Ticket:
     ticket = queries.visible_ticket(caller(request), reference)
-    ticket = services.ticket_hand_back(actor=actor_of(request), ticket=ticket, reason=payload.reason)
+    team = queries.team_for(payload.team_id, field="team_id") if payload.team_id is not None else None
+    ticket = services.ticket_hand_back(
+        actor=actor_of(request), ticket=ticket, reason=payload.reason, team=team, level=payload.level
+    )
     return _out(request, ticket)

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from escalade import authz
 from escalade.accounts.models import Role, User
 from escalade.core.actors import Actor
 from escalade.kb import services
 from escalade.kb.demo_articles import ARTICLES, CATEGORIES
-from escalade.kb.models import Article, ArticleLanguage, ArticleVisibility, KbCategory
+from escalade.kb.models import Article, ArticleLanguage, ArticleVisibility, KbCategory, RevisionStatus
 
 if TYPE_CHECKING:
     from escalade.demo import DemoContext
@@ -73,3 +74,28 @@ def load(context: DemoContext) -> None:
     author = User.objects.get(email=f"l1.julie@{STAFF}")
     reviewer = User.objects.filter(role=Role.SUPERVISOR, email__endswith=STAFF).first() or author
     context.objects["articles"] = articles_load(author=author, reviewer=reviewer)
+    proposals_load(articles=context.objects["articles"])
+
+
+PROPOSALS = (
+    ("fr", "l1.julie", "\n\nSi le problème persiste, vérifiez aussi le câble réseau.", "Cas vu au téléphone"),
+    ("en", "l1.emma", "\n\nIf it persists, also check the network cable.", "Seen on a call"),
+)
+
+
+def proposals_load(*, articles: list[Article]) -> None:
+    """Level-1 agents' changes to published articles, waiting in the review queue (once)."""
+    for language, local, addition, note in PROPOSALS:
+        article = next((a for a in articles if a.language == language and a.is_published), None)
+        person = User.objects.filter(email=f"{local}@{STAFF}").first()
+        if article is None or person is None or not authz.article_edits_need_review(person):
+            continue
+        if article.revisions.filter(status=RevisionStatus.PROPOSED).exists():
+            continue
+        services.article_change_propose(
+            actor=Actor.of(person),
+            article=article,
+            title=article.title,
+            body=article.body + addition,
+            note=note,
+        )

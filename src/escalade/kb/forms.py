@@ -13,6 +13,7 @@ from escalade.kb.models import Article, ArticleLanguage, ArticleVisibility, KbCa
 from escalade.orgs.models import Organisation
 from escalade.search.models import DocumentKind
 from escalade.search.text import QUERY_LENGTH
+from escalade.tickets.choices import State
 
 
 class ArticleForm(forms.Form):
@@ -63,7 +64,15 @@ class SearchForm(forms.Form):
     type = forms.ChoiceField(
         label=_("Type"), choices=[("", _("Everything")), *DocumentKind.choices], required=False
     )
-    state = forms.CharField(label=_("State"), max_length=24, required=False)
+    # All states by default: resolved and closed tickets are what an agent most often looks for.
+    state = forms.ChoiceField(
+        label=_("State"),
+        required=False,
+        choices=[
+            ("", _("All states")), ("open", _("Open")), ("done", _("Resolved or closed")),
+            *State.choices, ("published", _("Published articles")),
+        ],
+    )  # fmt: skip
     organisation = forms.IntegerField(label=_("Organisation"), required=False)
     since = forms.DateField(label=_("From"), required=False, widget=IsoDateInput())
     until = forms.DateField(label=_("To"), required=False, widget=IsoDateInput())

@@ -119,8 +119,18 @@ class Article(models.Model):
         return self.state == ArticleState.PUBLISHED
 
 
+class RevisionStatus(models.TextChoices):
+    """A revision is the article's text (applied), or a level-1 agent's change to a published article
+    waiting for a reviewer (proposed), or one a reviewer turned down (rejected)."""
+
+    APPLIED = "applied", _("Applied")
+    PROPOSED = "proposed", _("Waiting for review")
+    REJECTED = "rejected", _("Rejected")
+
+
 class ArticleRevision(models.Model):
-    """The article as one edit left it (title and body), with who wrote it and when."""
+    """The article as one edit left it (title and body), with who wrote it and when; or a proposed
+    change that does not go live before a reviewer approves it."""
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="revisions")
     number = models.PositiveIntegerField(_("revision"))
@@ -131,12 +141,28 @@ class ArticleRevision(models.Model):
     body = models.TextField(_("body (Markdown)"))
     note = models.CharField(_("change note"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    status = models.CharField(
+        _("status"), max_length=12, choices=RevisionStatus.choices, default=RevisionStatus.APPLIED
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("decided by"), on_delete=models.PROTECT, null=True,
+        blank=True, related_name="+",
+    )  # fmt: skip
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_reason = models.CharField(_("reason"), max_length=500, blank=True)
 
     class Meta:
         verbose_name = _("revision")
         verbose_name_plural = _("revisions")
         ordering = ("article", "-number")
         constraints = (models.UniqueConstraint(fields=("article", "number"), name="articlerevision_unique"),)
+        indexes = (
+            # The review queue's proposals: a few rows among every revision ever written.
+            models.Index(
+                fields=("created_at",), name="articlerevision_proposed_idx",
+                condition=models.Q(status="proposed"),
+            ),
+        )  # fmt: skip
 
     def __str__(self) -> str:
         return f"{self.article_id} r{self.number}"

@@ -10,10 +10,11 @@ from django.utils import timezone
 
 from escalade import authz
 from escalade.accounts.models import Role
-from escalade.kb.models import Article, ArticleState, Deflection, KbCategory
+from escalade.kb.models import Article, ArticleRevision, ArticleState, Deflection, KbCategory, RevisionStatus
 from escalade.kb.services import DEFLECTION_WINDOW
 from escalade.search.backends import Hit, SearchFilters
 from escalade.search.selectors import search
+from escalade.search.text import QUERY_LENGTH
 from escalade.tickets.models import Ticket
 
 STALE_AFTER = dt.timedelta(days=180)
@@ -49,6 +50,21 @@ def review_queue() -> QuerySet[Article]:
     )
 
 
+def proposed_changes() -> list[tuple[ArticleRevision, list[str]]]:
+    """Level-1 agents' changes to published articles waiting for review, oldest first, each with its
+    diff from the published text (on the partial index of proposals)."""
+    revisions = (
+        ArticleRevision.objects.filter(status=RevisionStatus.PROPOSED)
+        .select_related("article", "author")
+        .order_by("created_at")[:100]
+    )
+    changes = []
+    for revision in revisions:
+        published = ArticleRevision(number=0, title=revision.article.title, body=revision.article.body)
+        changes.append((revision, revision.diff(published)))
+    return changes
+
+
 def stale_articles(
     *, now: dt.datetime | None = None, stale_after: dt.timedelta = STALE_AFTER
 ) -> QuerySet[Article]:
@@ -70,9 +86,12 @@ def translations_of(article: Article, user: authz.AnyUser) -> QuerySet[Article]:
     )
 
 
-def ticket_suggestions(*, ticket: Ticket, user: authz.AnyUser) -> tuple[list[Hit], list[tuple[Hit, Ticket]]]:
-    """For an agent's ticket page: matching articles, and similar resolved tickets with their solutions."""
-    query = f"{ticket.title} {ticket.description[:200]}"
+def ticket_suggestions(
+    *, ticket: Ticket, user: authz.AnyUser, query: str = ""
+) -> tuple[list[Hit], list[tuple[Hit, Ticket]]]:
+    """For an agent's ticket page: matching articles, and similar resolved tickets with their solutions;
+    for what the agent typed in the panel's search box (``query``), else for the ticket's own words."""
+    query = query.strip()[:QUERY_LENGTH] or f"{ticket.title} {ticket.description[:200]}"
     articles = search(query=query, user=user, types=["article"], limit=SUGGESTIONS)
     similar: list[tuple[Hit, Ticket]] = []
     for state in ("resolved", "closed"):

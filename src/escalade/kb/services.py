@@ -35,6 +35,7 @@ from escalade.kb.models import (
     ArticleVisibility,
     Deflection,
     KbCategory,
+    RevisionStatus,
     TicketArticle,
 )
 from escalade.orgs.models import Organisation
@@ -138,11 +139,19 @@ def article_update(
     related: Iterable[Article] | None = None,
     note: str = "",
 ) -> Article:
-    """Change an article; a change of title or body is a new revision (author, time, readable diff)."""
+    """Change an article; a change of title or body is a new revision (author, time, readable diff).
+
+    A level-1 agent's change to a published article does not go live: its title and body become a
+    proposed revision for review (``article_change_propose``) and the published text stays."""
     _ensure_editor(actor)
     article = Article.objects.select_for_update().get(pk=article.pk)
     if article.state == ArticleState.ARCHIVED:
         raise ConflictError(_("An archived article cannot be changed."), field="state")
+    if article.state == ArticleState.PUBLISHED and actor.user and authz.article_edits_need_review(actor.user):
+        title, body = values.get("title", article.title), values.get("body", article.body)
+        if (title.strip(), body.strip()) != (article.title, article.body):
+            article_change_propose(actor=actor, article=article, title=title, body=body, note=note)
+        return article
     before = snapshot(article, TRACKED)
     unknown = set(values) - EDITABLE
     if unknown:
@@ -162,6 +171,81 @@ def article_update(
     _record(actor, article, "article.updated", before)
     index_article(article.pk)
     return article
+
+
+@transaction.atomic
+def article_change_propose(
+    *, actor: Actor, article: Article, title: str, body: str, note: str = ""
+) -> ArticleRevision:
+    """A change of a published article waiting for review: kept as a proposed revision, the article
+    itself untouched (readers keep the published text until a reviewer approves)."""
+    _ensure_editor(actor)
+    if actor.user is None:
+        raise PermissionDeniedError("only a person proposes a change")
+    proposed = Article(title=title.strip(), body=body.strip(), language=article.language,
+                       visibility=article.visibility)  # fmt: skip
+    _check(proposed)
+    last = article.revisions.order_by("-number").values_list("number", flat=True).first() or 0
+    revision = ArticleRevision.objects.create(
+        article=article, number=last + 1, author=actor.user, title=proposed.title, body=proposed.body,
+        note=note, status=RevisionStatus.PROPOSED,
+    )  # fmt: skip
+    event_record(
+        actor=actor, obj=article, action="article.change_proposed", data={"revision": revision.number}
+    )
+    return revision
+
+
+def _pending(actor: Actor, revision: ArticleRevision) -> ArticleRevision:
+    if actor.user is not None and not authz.can_review_article_changes(actor.user):
+        raise PermissionDeniedError(_("Level-2 and level-3 agents and supervisors review changes."))
+    revision = ArticleRevision.objects.select_for_update().get(pk=revision.pk)
+    if actor.user is not None and actor.user.pk == revision.author_id:
+        raise PermissionDeniedError(_("Someone other than the author must review the change."))
+    if revision.status != RevisionStatus.PROPOSED:
+        raise ConflictError(_("This change has already been decided."), field="status")
+    return revision
+
+
+@transaction.atomic
+def article_change_approve(*, actor: Actor, revision: ArticleRevision) -> Article:
+    """Publish a proposed change: the article takes its title and body, the revision becomes applied."""
+    revision = _pending(actor, revision)
+    article = Article.objects.select_for_update().get(pk=revision.article_id)
+    if article.state == ArticleState.ARCHIVED:
+        raise ConflictError(_("An archived article cannot be changed."), field="state")
+    before = snapshot(article, TRACKED)
+    article.title, article.body = revision.title, revision.body
+    article.save()
+    revision.status, revision.decided_by, revision.decided_at = (
+        RevisionStatus.APPLIED,
+        actor.user,
+        timezone.now(),
+    )
+    revision.save(update_fields=["status", "decided_by", "decided_at"])
+    changes = changes_between(before, snapshot(article, TRACKED))
+    event_record(actor=actor, obj=article, action="article.change_approved", changes=changes,
+                 data={"revision": revision.number})  # fmt: skip
+    index_article(article.pk)
+    return article
+
+
+@transaction.atomic
+def article_change_reject(*, actor: Actor, revision: ArticleRevision, reason: str) -> ArticleRevision:
+    """Turn a proposed change down, saying why; the published text stays as it is."""
+    if not reason.strip():
+        raise ValidationFailed(_("Say what needs changing."), field="reason")
+    revision = _pending(actor, revision)
+    revision.status, revision.decided_by, revision.decided_at = (
+        RevisionStatus.REJECTED,
+        actor.user,
+        timezone.now(),
+    )
+    revision.decision_reason = reason.strip()[:500]
+    revision.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
+    event_record(actor=actor, obj=revision.article, action="article.change_rejected",
+                 data={"revision": revision.number, "reason": revision.decision_reason})  # fmt: skip
+    return revision
 
 
 def _move(actor: Actor, article: Article, *, allowed: set[str], to: str, action: str) -> Article:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -14,10 +15,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from escalade import authz
-from escalade.core.errors import DomainError
+from escalade.core.errors import DomainError, PermissionDeniedError
 from escalade.kb import selectors, services
 from escalade.kb.forms import ArticleForm
-from escalade.kb.models import Article, ArticleState
+from escalade.kb.models import Article, ArticleRevision, ArticleState
 from escalade.kb.views import actor
 
 editor_only = authz.require(selectors.can_edit_articles)
@@ -36,7 +37,34 @@ def manage(request: HttpRequest) -> HttpResponse:
 
 @editor_only
 def review_queue(request: HttpRequest) -> HttpResponse:
-    return render(request, "kb/manage.html", {"articles": selectors.review_queue(), "title": _("To review")})
+    """Articles in review, and level-1 agents' changes to published articles (for those who review)."""
+    context = {
+        "articles": selectors.review_queue(), "title": _("To review"),
+        "changes": selectors.proposed_changes() if authz.can_review_article_changes(request.user) else [],
+    }  # fmt: skip
+    return render(request, "kb/manage.html", context)
+
+
+@require_POST
+@editor_only
+def change_decide(request: HttpRequest, slug: str, number: int, decision: str) -> HttpResponse:
+    """Approve or reject a proposed change of a published article (a reason to reject)."""
+    revision = get_object_or_404(ArticleRevision, article__slug=slug, number=number)
+    try:
+        if decision == "approve":
+            services.article_change_approve(actor=actor(request), revision=revision)
+            messages.success(request, _("Change published."))
+        elif decision == "reject":
+            reason = request.POST.get("reason", "")
+            services.article_change_reject(actor=actor(request), revision=revision, reason=reason)
+            messages.success(request, _("Change rejected."))
+        else:
+            raise Http404
+    except PermissionDeniedError as error:
+        raise PermissionDenied(error.message) from error
+    except DomainError as error:
+        messages.error(request, error.message)
+    return redirect("kb:review")
 
 
 @editor_only
@@ -60,6 +88,14 @@ def _save(request: HttpRequest, form: ArticleForm, item: Article | None) -> Arti
         if data["related"]:
             services.article_update(actor=actor(request), article=item, values={}, related=data["related"])
     else:
+        if item.state == ArticleState.PUBLISHED and authz.article_edits_need_review(request.user):
+            services.article_change_propose(
+                actor=actor(request), article=item, title=data["title"], body=data["body"], note=data["note"]
+            )
+            messages.info(
+                request, _("Your change was sent for review: the published text stays until it is approved.")
+            )
+            return item
         values = {name: data[name] for name in ("title", "body", "category", "visibility", "review_by")}
         item = services.article_update(
             actor=actor(request), article=item, values=values, tags=form.tag_names(),
@@ -108,7 +144,7 @@ def edit(request: HttpRequest, slug: str) -> HttpResponse:
 def history(request: HttpRequest, slug: str) -> HttpResponse:
     """Every revision with its author, time and a readable diff from the one before."""
     item = get_object_or_404(Article, slug=slug)
-    revisions = list(item.revisions.select_related("author").order_by("number"))
+    revisions = list(item.revisions.filter(status="applied").select_related("author").order_by("number"))
     entries = [
         (revision, revision.diff(revisions[index - 1] if index else None))
         for index, revision in enumerate(revisions)

@@ -21,5 +21,10 @@ urlpatterns = [
     path("manage/new", staff_views.create, name="create"),
     path("manage/<slug:slug>/edit", staff_views.edit, name="edit"),
     path("manage/<slug:slug>/history", staff_views.history, name="history"),
+    path(
+        "manage/<slug:slug>/changes/<int:number>/<str:decision>",
+        staff_views.change_decide,
+        name="change_decide",
+    ),
     path("manage/<slug:slug>/<str:action>", staff_views.change_state, name="change_state"),
 ]

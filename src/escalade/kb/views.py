@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -151,12 +152,19 @@ def item_url(item: Article) -> str:
 
 @require_GET
 @authz.require(selectors.can_edit_articles)
-def ticket_suggestions(request: HttpRequest, reference: str) -> HttpResponse:
-    """The htmx partial for an agent's ticket page: matching articles and similar resolved tickets."""
+def ticket_suggestions(request: HtmxHttpRequest, reference: str) -> HttpResponse:
+    """The htmx partial for an agent's ticket page: a search box, matching articles and similar resolved
+    tickets (for the ticket's words, or for ``q``, what the agent typed in the box)."""
     ticket = get_object_or_404(authz.tickets_visible_to(request.user), reference=reference)
-    articles, similar = selectors.ticket_suggestions(ticket=ticket, user=request.user)
-    context = {"ticket": ticket, "articles": articles, "similar": similar}
-    return render(request, "kb/_ticket_suggestions.html", context)
+    query = request.GET.get("q", "")
+    articles, similar = selectors.ticket_suggestions(ticket=ticket, user=request.user, query=query)
+    context = {"ticket": ticket, "articles": articles, "similar": similar, "query": query.strip()}
+    # The box asks for the results alone, so what is being typed stays where it is.
+    results = request.htmx and request.htmx.target == "kb-panel-results"
+    template = "kb/_ticket_suggestion_results.html" if results else "kb/_ticket_suggestions.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request", "HX-Target"])
+    return response
 
 
 @require_POST

@@ -133,6 +133,9 @@ SCENARIOS = [
     Scenario(f"ava.walker@{N}", "printers", "Reception printer out of toner",
              "Toner is empty, a replacement is in the cupboard but I don't know how to fit it.", 3, 3,
              Channel.PORTAL, "closed", 90),
+    Scenario(f"manon.lambert@{L}", "accounts.rights", "Droits perdus sur l'application de planning",
+             "Depuis lundi je ne peux plus modifier le planning de l'atelier.", 3, 2, Channel.PHONE,
+             "handed_back", 7),
 ]  # fmt: skip
 
 STAFF = "escalade-it.example"
@@ -186,6 +189,7 @@ STORIES: dict[str, list[tuple[int, str]]] = {
     "pending_third_party": [*START, (60, "pending_third_party")],
     "escalated_l2": [*START, (60, "escalate")],
     "escalated_l3": [*START, (60, "escalate"), (240, "escalate_again")],
+    "handed_back": [*START, (60, "escalate"), (300, "hand_back")],
     "resolved": RESOLVE,
     "resolved_kb": RESOLVE,
     "closed": [*RESOLVE, (240, "close")],
@@ -211,6 +215,11 @@ def _step(ticket: Ticket, step: str, story: str) -> None:
         ),
         "escalate_again": lambda: services.ticket_escalate(
             actor=_staff("l2.david"), ticket=ticket, reason="Needs the infrastructure team."
+        ),
+        "hand_back": lambda: services.ticket_hand_back(
+            actor=Actor.of(ticket.assignee) if ticket.assignee else Actor.system("demo"),
+            ticket=ticket,
+            reason=_text(ticket, "hand_back"),
         ),
         "resolve": lambda: services.ticket_resolve(
             actor=first_line,
@@ -242,6 +251,8 @@ TEXTS = {
                 "Could you send us a screenshot of the message?"),
     "vendor": ("Pièce commandée chez le constructeur.", "Part ordered from the manufacturer."),
     "escalate": ("Nécessite une intervention du niveau 2.", "Needs level 2."),
+    "hand_back": ("Droits corrigés côté serveur ; reste à reconfigurer le poste avec l'utilisateur.",
+                  "Server rights fixed; the workstation still needs setting up with the user."),
     "solution": ("Réinitialisation effectuée selon l'article de la base de connaissances ; accès vérifié.",
                  "Reset done following the knowledge-base article; access checked with the user."),
     "reopen": ("Le problème est revenu ce matin.", "It happened again this morning."),

@@ -55,9 +55,16 @@ def call(request: HttpRequest) -> HttpResponse:
     caller = _caller(user, (data or request.GET).get("caller"))
     open_tickets, contract = selectors.caller_card(user=user, caller=caller) if caller else ([], None)
     caller_assets = asset_selectors.assets_of_person(user=user, person=caller) if caller else []
+    # The agent who takes the call is the new ticket's assignee unless they choose otherwise (when they
+    # serve the caller's client; a supervisor outside the teams leaves it to the team).
+    started_at = timezone.now()
+    me = caller is not None and selectors.serves(user=user, organisation_id=caller.organisation_id)
+    people = selectors.people_to_assign(user=user, organisation_id=caller.organisation_id) if caller else None
     form = PhoneCallForm(
         data, open_tickets=open_tickets, categories=authz.categories_visible_to(user).order_by("name_fr"),
-        initial={"caller": caller.pk if caller else None, "started_at": timezone.now()},
+        people=people,
+        initial={"caller": caller.pk if caller else None, "started_at": started_at,
+                 "assignee": user.pk if me else None},
     )  # fmt: skip
     if data is not None and caller is None:
         form.add_error(None, _("Find the caller first."))
@@ -73,6 +80,7 @@ def call(request: HttpRequest) -> HttpResponse:
                     duration_seconds=cleaned["duration"], ticket=chosen, title=cleaned["title"],
                     description=cleaned["description"], category=cleaned["category"],
                     impact=cleaned["impact"], urgency=cleaned["urgency"],
+                    assignee=cleaned.get("assignee") if chosen is None else None,
                 )  # fmt: skip
                 if assessment is not None:
                     intake_decision_record(
@@ -90,7 +98,13 @@ def call(request: HttpRequest) -> HttpResponse:
                 request, _("Call logged on %(reference)s.") % {"reference": logged.ticket.reference}
             )
             return redirect("workspace:ticket", reference=logged.ticket.reference)
+    if form.is_bound and "started_at" not in form.errors:
+        started_at = form.cleaned_data["started_at"]  # the call goes on after a refused submission
     context = {
+        # The timer counts from an instant (seconds since the epoch), not a wall time: the hidden field
+        # holds the server's local time without its offset, which a browser in another time zone
+        # would read as its own local time.
+        "call_started": started_at,
         "form": form, "caller": caller, "open_tickets": open_tickets, "contract": contract,
         "contract_notice": contract_notice(user, caller, (data or request.GET).get("category")),
         "caller_assets": caller_assets,

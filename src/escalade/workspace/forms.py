@@ -7,6 +7,8 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.forms.models import ModelChoiceIterator
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from escalade.accounts.models import Language, Team, User
@@ -22,6 +24,7 @@ from escalade.tickets.choices import (
     Urgency,
 )
 from escalade.tickets.models import Category
+from escalade.workspace.selectors import open_loads
 from escalade.workspace.services import MACRO_STATES
 
 DURATION = re.compile(r"^\s*(?:(\d{1,3}):)?(\d{1,5})\s*$")
@@ -77,11 +80,41 @@ class ReplyForm(forms.Form):
     attachments = MultipleFileField(label=_("Attachments"))
 
 
+class _PeopleWithLoad(ModelChoiceIterator):  # type: ignore[type-arg]
+    """Reads the people once, then their loads in one grouped query, then labels them."""
+
+    def __iter__(self) -> Any:
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        people = list(self.queryset)
+        self.field.loads = open_loads(people_ids=[person.pk for person in people])  # type: ignore[attr-defined]
+        for person in people:
+            yield self.choice(person)
+
+
+class AgentChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    """An assignment list: each person with their level and current load ("Alice — level 2 · 3 open
+    tickets"). The queryset carries ``level`` (``selectors.people_to_assign``)."""
+
+    iterator = _PeopleWithLoad
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", QuickSelect)
+        super().__init__(*args, **kwargs)
+        self.loads: dict[int, int] = {}
+
+    def label_from_instance(self, obj: Any) -> str:
+        load = self.loads.get(obj.pk, 0)
+        words = ngettext("%(count)s open ticket", "%(count)s open tickets", load) % {"count": load}
+        level = getattr(obj, "level", None)
+        if level is not None:
+            words = gettext("level %(level)s") % {"level": level} + " · " + words
+        return f"{obj.full_name} — {words}"
+
+
 class AssignForm(forms.Form):
     team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.none(), widget=QuickSelect)
-    assignee = forms.ModelChoiceField(
-        label=_("Person"), queryset=User.objects.none(), required=False, widget=QuickSelect
-    )
+    assignee = AgentChoiceField(label=_("Person"), queryset=User.objects.none(), required=False)
 
     def __init__(self, *args: Any, teams: Any, people: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -90,11 +123,39 @@ class AssignForm(forms.Form):
 
 
 class EscalateForm(forms.Form):
+    """Up to a chosen team (its level shows in its name: "Réseau (N3)"), by default the next level."""
+
     reason = forms.CharField(
         max_length=settings.ESCALADE_TEXT_MAX_CHARS,
         label=_("Reason for escalating"),
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    team = forms.ModelChoiceField(
+        label=_("Send it to"), queryset=Team.objects.none(), required=False,
+        empty_label=_("The next level (automatic)"),
+    )  # fmt: skip
+
+    def __init__(self, *args: Any, teams: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = teams  # type: ignore[attr-defined]
+
+
+class HandBackForm(forms.Form):
+    """Down to a chosen team at a lower level, by default the team that escalated the ticket."""
+
+    reason = forms.CharField(
+        max_length=settings.ESCALADE_TEXT_MAX_CHARS,
+        label=_("Why it goes back down (the team reads it)"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    team = forms.ModelChoiceField(
+        label=_("Send it to"), queryset=Team.objects.none(), required=False,
+        empty_label=_("The team that escalated it"),
+    )  # fmt: skip
+
+    def __init__(self, *args: Any, teams: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = teams  # type: ignore[attr-defined]
 
 
 class PendingForm(forms.Form):
@@ -208,9 +269,20 @@ class PhoneCallForm(forms.Form):
         label=_("Urgency"), choices=Urgency.choices, coerce=int, initial=Urgency.MEDIUM
     )
     duration = forms.CharField(label=_("Duration (min:sec)"), max_length=12)
+    # The agent who takes the call, unless they choose someone else or the team's automatic choice.
+    assignee = AgentChoiceField(
+        label=_("Assignee of a new ticket"), queryset=User.objects.none(), required=False,
+        empty_label=_("Automatic (the team's choice)"),
+    )  # fmt: skip
 
-    def __init__(self, *args: Any, open_tickets: Any, categories: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, open_tickets: Any, categories: Any, people: Any = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        if people is None:
+            del self.fields["assignee"]
+        else:
+            self.fields["assignee"].queryset = people  # type: ignore[attr-defined]
         self.fields["ticket"].choices = [  # type: ignore[attr-defined]
             ("", _("A new ticket")),
             *((t.reference, f"{t.reference} — {t.title}") for t in open_tickets),
@@ -260,9 +332,7 @@ BULK_ACTIONS = (
 class BulkForm(forms.Form):
     action = forms.ChoiceField(label=_("Bulk action"), choices=BULK_ACTIONS, widget=QuickSelect)
     tickets = IdListField(label=_("Tickets"))
-    assignee = forms.ModelChoiceField(
-        label=_("Person"), queryset=User.objects.none(), required=False, widget=QuickSelect
-    )
+    assignee = AgentChoiceField(label=_("Person"), queryset=User.objects.none(), required=False)
     state = forms.ChoiceField(
         label=_("State"),
         required=False,

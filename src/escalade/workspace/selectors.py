@@ -8,10 +8,10 @@ Every queue starts from ``authz.tickets_visible_to``. Counters are capped (``COU
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, fields
 
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Min, Prefetch, Q, QuerySet
 from django.utils.dateparse import parse_datetime
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -199,6 +199,49 @@ def assignable_people(*, user: User) -> QuerySet[User]:
     )
 
 
+def people_to_assign(*, user: User, organisation_id: int | None = None) -> QuerySet[User]:
+    """The agents of active teams serving the clients ``user`` works for (or only ``organisation_id``),
+    each with their level (the lowest of those teams), for the assignment lists; their loads come
+    from ``open_loads`` once the list is read."""
+    organisations = authz.organisations_visible_to(user).values("pk")
+    if organisation_id is not None:
+        organisations = organisations.filter(pk=organisation_id)
+    return (
+        User.objects.filter(is_active=True, teams__organisations__in=organisations, teams__is_active=True)
+        .annotate(level=Min("teams__support_level"))
+        .only("pk", "full_name", "email")
+        .order_by("full_name", "pk")
+    )
+
+
+def open_loads(*, people_ids: Iterable[int]) -> dict[int, int]:
+    """How many open tickets each of these people has assigned: one grouped query over their open
+    tickets only, on the (assignee, state, …) index; never a count over all tickets."""
+    ids = list(people_ids)
+    if not ids:
+        return {}
+    rows = (
+        Ticket.objects.filter(assignee_id__in=ids, state__in=OPEN_STATES)
+        .values("assignee_id")
+        .annotate(load=Count("id"))
+        .order_by()
+    )
+    return {row["assignee_id"]: row["load"] for row in rows}
+
+
+def serves(*, user: User, organisation_id: int) -> bool:
+    """Is ``user`` in an active team serving the organisation (so they can be a ticket's assignee)?"""
+    return user.teams.filter(is_active=True, organisations=organisation_id).exists()
+
+
+def teams_to_move(*, ticket: Ticket, up: bool) -> QuerySet[Team]:
+    """The active teams serving the ticket's client above (escalation) or below (hand back) its level."""
+    level = {"support_level__gt" if up else "support_level__lt": ticket.support_level}
+    return Team.objects.filter(is_active=True, organisations=ticket.organisation_id, **level).order_by(
+        "support_level", "name"
+    )
+
+
 def teams_serving(*, user: User) -> QuerySet[Team]:
     organisations = authz.organisations_visible_to(user).values("pk")
     return Team.objects.filter(is_active=True, organisations__in=organisations).distinct()
@@ -237,7 +280,12 @@ def ticket_for_page(*, user: User, reference: str) -> Ticket | None:
 
 def ticket_heading(*, user: User, reference: str) -> Ticket | None:
     """A visible ticket's reference and title: all that an action's form needs of it."""
-    return authz.tickets_visible_to(user).filter(reference=reference).only("pk", "reference", "title").first()
+    return (
+        authz.tickets_visible_to(user)
+        .filter(reference=reference)
+        .only("pk", "reference", "title", "organisation_id", "support_level", "team_id")
+        .first()
+    )
 
 
 def ticket_page(*, user: User, ticket: Ticket) -> TicketPage:

@@ -165,8 +165,12 @@ def phone_call_log(
     category: Category | None = None,
     impact: int = Impact.LOW,
     urgency: int = Urgency.MEDIUM,
+    assignee: User | None = None,
 ) -> PhoneCall:
-    """Record a call: on ``ticket`` (a note with the summary) or on a new phone ticket for ``caller``."""
+    """Record a call: on ``ticket`` (a note with the summary) or on a new phone ticket for ``caller``.
+
+    A new ticket goes to ``assignee`` (the desk proposes the agent who took the call) in their team
+    serving the client; ``None`` leaves intake's automatic choice (the team's least loaded agent)."""
     agent = actor.user
     if agent is None or not authz.is_provider_staff(agent):
         raise PermissionDeniedError(_("Only agents log calls."))
@@ -181,6 +185,11 @@ def phone_call_log(
             actor=actor, requester=caller, title=title, description=description, category=category,
             channel=Channel.PHONE, impact=impact, urgency=urgency,
         )  # fmt: skip
+        if assignee is not None and assignee.pk != ticket.assignee_id:
+            tickets.ticket_assign(
+                actor=actor, ticket=ticket, team=_team_for(assignee, ticket), assignee=assignee
+            )
+            ticket.refresh_from_db()
     else:
         authz.ensure_ticket_action(agent, "work", ticket)
         if description.strip():
@@ -194,6 +203,21 @@ def phone_call_log(
     )  # fmt: skip
     time_entry_for_call(actor=actor, ticket=ticket, duration_seconds=duration_seconds)
     return call
+
+
+def _team_for(person: User, ticket: Ticket) -> Team:
+    """The team in which ``person`` takes ``ticket``: its own team if they are in it, else their
+    lowest-level team serving the client."""
+    if ticket.team is not None and ticket.team.members.filter(pk=person.pk).exists():
+        return ticket.team
+    team = (
+        person.teams.filter(is_active=True, organisations=ticket.organisation_id)
+        .order_by("support_level", "name")
+        .first()
+    )
+    if team is None:
+        raise ValidationFailed(_("This person is in no team serving the client."), field="assignee")
+    return team
 
 
 def bulk_apply(
@@ -232,9 +256,7 @@ def _bulk_one(
     if action == "take":
         tickets.ticket_take(actor=actor, ticket=ticket)
     elif action == "assign" and assignee is not None:
-        team = ticket.team if ticket.team and ticket.team.members.filter(pk=assignee.pk).exists() else None
-        team = team or assignee.teams.filter(is_active=True, organisations=ticket.organisation_id).first()
-        tickets.ticket_assign(actor=actor, ticket=ticket, team=team, assignee=assignee)
+        tickets.ticket_assign(actor=actor, ticket=ticket, team=_team_for(assignee, ticket), assignee=assignee)
     elif action == "state":
         tickets.ticket_transition(actor=actor, ticket=ticket, state=state, reason=reason)
     elif action == "escalate":

@@ -28,6 +28,7 @@ from escalade.workspace import selectors, services
 from escalade.workspace.forms import (
     AssignForm,
     EscalateForm,
+    HandBackForm,
     LinkForm,
     MacroApplyForm,
     MergeForm,
@@ -56,20 +57,27 @@ def _other_ticket(user: User, reference: str) -> Ticket:
     return other
 
 
-FormBuilder = Callable[[User, Any, Any], forms.Form]
+FormBuilder = Callable[[User, Ticket, Any, Any], forms.Form]
 FORMS: dict[str, FormBuilder] = {
-    "reply": lambda user, data, files: ReplyForm(data, files),
-    "macro": lambda user, data, files: MacroApplyForm(data, macros=selectors.macros_for(user=user)),
-    "assign": lambda user, data, files: AssignForm(
-        data, teams=selectors.teams_serving(user=user), people=selectors.assignable_people(user=user)
+    "reply": lambda user, ticket, data, files: ReplyForm(data, files),
+    "macro": lambda user, ticket, data, files: MacroApplyForm(data, macros=selectors.macros_for(user=user)),
+    "assign": lambda user, ticket, data, files: AssignForm(
+        data,
+        teams=selectors.teams_serving(user=user),
+        people=selectors.people_to_assign(user=user, organisation_id=ticket.organisation_id),
     ),
-    "escalate": lambda user, data, files: EscalateForm(data),
-    "pending": lambda user, data, files: PendingForm(data),
-    "resolve": lambda user, data, files: ResolveForm(data),
-    "state": lambda user, data, files: StateForm(data),
-    "link": lambda user, data, files: LinkForm(data),
-    "merge": lambda user, data, files: MergeForm(data),
-    "tags": lambda user, data, files: TagsForm(data),
+    "escalate": lambda user, ticket, data, files: EscalateForm(
+        data, teams=selectors.teams_to_move(ticket=ticket, up=True)
+    ),
+    "handback": lambda user, ticket, data, files: HandBackForm(
+        data, teams=selectors.teams_to_move(ticket=ticket, up=False)
+    ),
+    "pending": lambda user, ticket, data, files: PendingForm(data),
+    "resolve": lambda user, ticket, data, files: ResolveForm(data),
+    "state": lambda user, ticket, data, files: StateForm(data),
+    "link": lambda user, ticket, data, files: LinkForm(data),
+    "merge": lambda user, ticket, data, files: MergeForm(data),
+    "tags": lambda user, ticket, data, files: TagsForm(data),
 }
 # The page holds the reply form, the most used; every other form comes when its panel opens (htmx), or
 # on a page of its own without JavaScript. Building and rendering them all cost the page a third of its
@@ -77,15 +85,15 @@ FORMS: dict[str, FormBuilder] = {
 INLINE = ("reply",)
 
 
-def _form(user: User, name: str, data: Any = None, files: Any = None) -> forms.Form:
-    """The form of the action ``name``, bound to ``data`` when given."""
-    form = FORMS[name](user, data, files)
+def _form(user: User, ticket: Ticket, name: str, data: Any = None, files: Any = None) -> forms.Form:
+    """The form of the action ``name`` on ``ticket``, bound to ``data`` when given."""
+    form = FORMS[name](user, ticket, data, files)
     form.prefix = name
     return form
 
 
-def _inline_forms(user: User) -> dict[str, forms.Form]:
-    return {name: _form(user, name) for name in INLINE}
+def _inline_forms(user: User, ticket: Ticket) -> dict[str, forms.Form]:
+    return {name: _form(user, ticket, name) for name in INLINE}
 
 
 def _reply(actor: Actor, ticket: Ticket, data: dict[str, Any], request: HttpRequest) -> None:
@@ -131,7 +139,12 @@ ACTIONS: dict[str, Handler] = {
     "assign": lambda a, t, d, r: tickets.ticket_assign(
         actor=a, ticket=t, team=d["team"], assignee=d["assignee"]
     ),
-    "escalate": lambda a, t, d, r: tickets.ticket_escalate(actor=a, ticket=t, reason=d["reason"]),
+    "escalate": lambda a, t, d, r: tickets.ticket_escalate(
+        actor=a, ticket=t, reason=d["reason"], team=d["team"]
+    ),
+    "handback": lambda a, t, d, r: tickets.ticket_hand_back(
+        actor=a, ticket=t, reason=d["reason"], team=d["team"]
+    ),
     "pending": _pending,
     "state": lambda a, t, d, r: tickets.ticket_transition(actor=a, ticket=t, state=d["state"]),
     "resolve": lambda a, t, d, r: tickets.ticket_resolve(
@@ -149,6 +162,7 @@ PANELS = (
     ("macro", gettext_lazy("Macro"), "m"),
     ("assign", gettext_lazy("Assign"), "a"),
     ("escalate", gettext_lazy("Escalate"), "e"),
+    ("handback", gettext_lazy("Hand back"), "h"),
     ("pending", gettext_lazy("Set pending"), "p"),
     ("resolve", gettext_lazy("Resolve"), "s"),
     ("state", gettext_lazy("Change state"), "c"),
@@ -163,6 +177,7 @@ DONE = {
     "macro": gettext_lazy("Macro applied."),
     "assign": gettext_lazy("Ticket assigned."),
     "escalate": gettext_lazy("Ticket escalated."),
+    "handback": gettext_lazy("Ticket handed back."),
     "pending": gettext_lazy("Ticket set pending."),
     "state": gettext_lazy("State changed."),
     "resolve": gettext_lazy("Ticket resolved."),
@@ -191,7 +206,8 @@ def _render(
 def ticket(request: HttpRequest, reference: str) -> HttpResponse:
     """The ticket page: SLA countdowns and timeline, requester card, conversation, quick actions."""
     user = _user(request)
-    return _render(request, _visible(user, reference), _inline_forms(user))
+    found = _visible(user, reference)
+    return _render(request, found, _inline_forms(user, found))
 
 
 @staff_only
@@ -210,7 +226,7 @@ def _action_form(request: HtmxHttpRequest, reference: str, action: str) -> HttpR
     found = selectors.ticket_heading(user=user, reference=reference)
     if found is None or action not in FORMS:
         raise Http404
-    context = {"ticket": found, "name": action, "label": LABELS[action], "form": _form(user, action)}
+    context = {"ticket": found, "name": action, "label": LABELS[action], "form": _form(user, found, action)}
     template = "workspace/_action_form.html" if request.htmx else "workspace/ticket_action.html"
     response = render(request, template, context)
     patch_vary_headers(response, ["HX-Request"])  # a fragment or a page at the same address
@@ -222,10 +238,12 @@ def _action_run(request: HttpRequest, reference: str, action: str) -> HttpRespon
     found = _visible(user, reference)
     if action not in ACTIONS:
         raise Http404
-    form = _form(user, action, request.POST, request.FILES) if action in FORMS else None
+    form = _form(user, found, action, request.POST, request.FILES) if action in FORMS else None
     if form is not None and not form.is_valid():
         return _invalid(request, reference, action, form)
-    if action == "macro" and form is not None and "preview" in request.POST:
+    if action == "macro" and form is not None and "confirm" not in request.POST:
+        # Nothing goes to the client before the agent has read the preview and pressed "Send" on it
+        # (the panel's button, Ctrl+Enter in the panel and a crafted POST all come here first).
         return _macro_preview(request, found, form)
     try:
         result = ACTIONS[action](actor_of(request), found, form.cleaned_data if form else {}, request)
@@ -257,7 +275,8 @@ def _macro_preview(request: HttpRequest, ticket: Ticket, form: forms.Form) -> Ht
 def _invalid(request: HttpRequest, reference: str, action: str, form: forms.Form) -> HttpResponse:
     """The ticket page again, the failed form open with its errors."""
     user = _user(request)
-    return _render(request, _visible(user, reference), _inline_forms(user) | {action: form}, status=422)
+    found = _visible(user, reference)
+    return _render(request, found, _inline_forms(user, found) | {action: form}, status=422)
 
 
 @staff_only

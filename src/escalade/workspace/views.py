@@ -56,7 +56,7 @@ def queue(request: HtmxHttpRequest) -> HttpResponse:
     context: dict[str, Any] = {
         "tickets": tickets, "next_cursor": next_cursor, "queue_key": key, "query": _query(key, filters),
         "queue_label": selectors.QUEUES[key].label,
-        "bulk_form": BulkForm(people=selectors.assignable_people(user=user)),
+        "bulk_form": BulkForm(people=selectors.people_to_assign(user=user)),
     }  # fmt: skip
     if request.htmx and request.GET.get("after"):
         return render(request, "workspace/_queue_rows.html", context)
@@ -95,7 +95,7 @@ def bulk(request: HttpRequest) -> HttpResponse:
     """One action on the ticked tickets; each ticket is changed (or refused) on its own."""
     user = request.user
     assert isinstance(user, User)
-    form = BulkForm(request.POST, people=selectors.assignable_people(user=user))
+    form = BulkForm(request.POST, people=selectors.people_to_assign(user=user))
     back = request.POST.get("next", "")
     back = back if back.startswith("/desk/") else reverse("workspace:queue")
     if not form.is_valid():

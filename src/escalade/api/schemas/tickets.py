@@ -122,10 +122,15 @@ class TicketReopenIn(Input):
 class TicketEscalateIn(Input):
     reason: LongText
     team_id: Id | None = Field(None, description="Default: the next level's team serving the client.")
+    level: int | None = Field(
+        None, ge=1, le=3, description="A level above the ticket's (its first team serving the client)."
+    )
 
 
 class TicketHandBackIn(Input):
-    reason: LongText
+    reason: LongText = Field(description="Mandatory: why the ticket goes back down (kept in the timeline).")
+    team_id: Id | None = Field(None, description="Default: the team that escalated it, else the level below.")
+    level: int | None = Field(None, ge=1, le=3, description="A level below the ticket's.")
 
 
 class FollowUpCreateIn(Input):

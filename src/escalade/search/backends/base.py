@@ -26,11 +26,19 @@ from escalade.search.models import DocumentKind, SearchAudience, SearchDocument,
 from escalade.search.permissions import documents_visible_to, sees_private_text
 from escalade.search.ranking import rank
 from escalade.search.text import ParsedQuery, parse_query, words
+from escalade.tickets.choices import OPEN_STATES, State
 
 CANDIDATES_PER_HIT = 5
 MIN_CANDIDATES = 50
 CORRECTABLE_LENGTH = 4
 NEARBY = 5  # close vocabulary words read for each unknown word, before the language choice
+
+
+# Groups of ticket states a search may be narrowed to (the desk's "open" and "resolved or closed").
+STATE_GROUPS: dict[str, tuple[str, ...]] = {
+    "open": tuple(OPEN_STATES),
+    "done": (State.RESOLVED, State.CLOSED),
+}
 
 
 @dataclass(frozen=True)
@@ -46,7 +54,9 @@ class SearchFilters:
         q = Q()
         if self.organisation_id is not None:
             q &= Q(organisation_id=self.organisation_id)
-        if self.state:
+        if self.state in STATE_GROUPS:
+            q &= Q(state__in=STATE_GROUPS[self.state])
+        elif self.state:
             q &= Q(state=self.state)
         if self.since is not None:
             q &= Q(created_at__date__gte=self.since)

@@ -80,7 +80,8 @@
     panel.open = true;
     var box = document.getElementById("id_reply-internal");
     if (box) { box.checked = true; }
-    var body = document.getElementById("id_reply-body");
+    // The message box has its own id ("reply-body", the KB's "insert into reply" target).
+    var body = document.getElementById("reply-body") || document.getElementById("id_reply-body");
     if (body) { body.focus(); }
   }
   function listKeys(key) {
@@ -137,9 +138,10 @@
     }
   });
   // The call screen's timer: minutes and seconds since the caller was chosen, copied into "duration".
+  // The start is an instant (seconds since the epoch), whatever the browser's and the server's time zones.
   var timer = document.getElementById("call-timer");
   if (timer && timer.getAttribute("data-started")) {
-    var started = Date.parse(timer.getAttribute("data-started"));
+    var started = Number(timer.getAttribute("data-started")) * 1000;
     var duration = document.querySelector("input[name=duration]");
     var edited = false;
     if (duration) { duration.addEventListener("input", function () { edited = true; }); }

@@ -13,9 +13,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from escalade import authz
-from escalade.accounts.models import Team, User
+from escalade.accounts.models import SupportLevel, Team, User
 from escalade.core.actors import Actor
-from escalade.core.errors import ConflictError, ValidationFailed
+from escalade.core.errors import ConflictError, PermissionDeniedError, ValidationFailed
 from escalade.core.models import Event
 from escalade.tickets.choices import OPEN_STATES, TRANSITIONS, Priority, ResolutionCode, State
 from escalade.tickets.models import Ticket
@@ -183,24 +183,48 @@ def _move_to_team(actor: Actor, ticket: Ticket, team: Team, action: str, reason:
     return ticket
 
 
+def _target_team(ticket: Ticket, team: Team | None, level: int | None) -> Team | None:
+    """The team chosen by name, or the first team at the chosen ``level`` serving the client."""
+    if team is not None:
+        _check_team_serves(team, ticket)
+        if level is not None and team.support_level != level:
+            raise ValidationFailed(_("This team is not at the chosen level."), field="team")
+        return team
+    if level is not None:
+        if level not in SupportLevel.values:
+            raise ValidationFailed(_("Choose a level from 1 to 3."), field="level")
+        found = _team_at_level(ticket, level)
+        if found is None:
+            raise ConflictError(_("No team at this level serves the client."), field="level")
+        return found
+    return None
+
+
 @transaction.atomic
-def ticket_escalate(*, actor: Actor, ticket: Ticket, reason: str, team: Team | None = None) -> Ticket:
-    """Send the ticket up a level (to the next level's team serving the organisation, or ``team``)."""
+def ticket_escalate(
+    *, actor: Actor, ticket: Ticket, reason: str, team: Team | None = None, level: int | None = None
+) -> Ticket:
+    """Send the ticket up: to ``team``, to the first team at ``level``, or by default to the next level's
+    team serving the client. Any level above the ticket's may be chosen (an L1 agent may go straight to
+    L3); a team at the same level is an assignment, not an escalation. The SLA clock keeps running."""
     ticket = locked(ticket)
     authz.ensure_ticket_action(actor.user, "work", ticket)
     if ticket.state not in OPEN_STATES:
         raise ConflictError(_("Only an open ticket can be escalated."), field="state")
     if not reason.strip():
         raise ValidationFailed(_("Say why the ticket is escalated."), field="reason")
-    if team is None:
-        team = _team_at_level(ticket, ticket.support_level + 1)
-        if team is None:
+    target = _target_team(ticket, team, level)
+    if target is None:
+        target = _team_at_level(ticket, ticket.support_level + 1)
+        if target is None:
             raise ConflictError(_("There is no higher level to escalate to."), field="team")
-    else:
-        _check_team_serves(team, ticket)
-        if team.pk == ticket.team_id:
-            raise ValidationFailed(_("The ticket is already with this team."), field="team")
-    return _move_to_team(actor, ticket, team, "ticket.escalated", reason.strip())
+    if target.pk == ticket.team_id:
+        raise ValidationFailed(_("The ticket is already with this team."), field="team")
+    if target.support_level <= ticket.support_level:
+        raise ValidationFailed(
+            _("Escalate to a higher level; to move the ticket within its level, assign it."), field="team"
+        )
+    return _move_to_team(actor, ticket, target, "ticket.escalated", reason.strip())
 
 
 def _team_before_escalation(ticket: Ticket) -> int | None:
@@ -216,20 +240,34 @@ def _team_before_escalation(ticket: Ticket) -> int | None:
 
 
 @transaction.atomic
-def ticket_hand_back(*, actor: Actor, ticket: Ticket, reason: str) -> Ticket:
-    """Return an escalated ticket to the team it came from (else the level below)."""
+def ticket_hand_back(
+    *, actor: Actor, ticket: Ticket, reason: str, team: Team | None = None, level: int | None = None
+) -> Ticket:
+    """Hand the ticket down, with a reason (mandatory): to ``team`` or the first team at ``level``
+    below the ticket's, by default to the team that escalated it (else the level below).
+
+    Who may: supervisors and administrators, and agents at the ticket's level or above (a level-1 agent
+    does not push back what level 2 holds). The SLA clock keeps running: the client's deadlines do not
+    move when the work changes hands, and a resolution breach already flagged is not flagged (nor
+    escalated by the sweep) again."""
     ticket = locked(ticket)
     authz.ensure_ticket_action(actor.user, "work", ticket)
+    if actor.user is not None and not authz.can_hand_back(actor.user, ticket):
+        raise PermissionDeniedError(_("Only the level holding the ticket, or a supervisor, hands it back."))
     if ticket.state not in OPEN_STATES:
         raise ConflictError(_("Only an open ticket can be handed back."), field="state")
     if not reason.strip():
         raise ValidationFailed(_("Say why the ticket is handed back."), field="reason")
-    team_id = _team_before_escalation(ticket)
-    team = Team.objects.filter(pk=team_id, is_active=True).first() if team_id else None
-    team = team or _team_at_level(ticket, ticket.support_level - 1)
-    if team is None or team.pk == ticket.team_id:
-        raise ConflictError(_("There is no lower level to hand the ticket back to."), field="team")
-    return _move_to_team(actor, ticket, team, "ticket.handed_back", reason.strip())
+    target = _target_team(ticket, team, level)
+    if target is None:
+        team_id = _team_before_escalation(ticket)
+        target = Team.objects.filter(pk=team_id, is_active=True).first() if team_id else None
+        target = target or _team_at_level(ticket, ticket.support_level - 1)
+        if target is None or target.pk == ticket.team_id:
+            raise ConflictError(_("There is no lower level to hand the ticket back to."), field="team")
+    if target.pk == ticket.team_id or target.support_level >= ticket.support_level:
+        raise ValidationFailed(_("Hand the ticket back to a lower level."), field="team")
+    return _move_to_team(actor, ticket, target, "ticket.handed_back", reason.strip())
 
 
 @transaction.atomic
