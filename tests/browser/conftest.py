@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 from escalade.accounts.models import User
 from tests.accounts.factories import PASSWORD
@@ -35,8 +35,8 @@ FLAGS = [
 ]  # fmt: skip
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 SCREENSHOTS = Path(os.environ.get("ESCALADE_SCREENSHOT_DIR") or ARTIFACTS / "screenshots")
-DESKTOP = {"width": 1440, "height": 900}
-PHONE = {"width": 390, "height": 844}
+DESKTOP: ViewportSize = {"width": 1440, "height": 900}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 SIGN_OUT = {"en": "Sign out", "fr": "Déconnexion"}
 # WCAG 2.1 A and AA: what axe-core checks on every page it is given (colour contrast included).
 AXE_OPTIONS = {
@@ -88,7 +88,9 @@ def sign_in(
     in: the page is where the person lands."""
     User.objects.filter(pk=user.pk).update(language=language)
     context = browser.new_context(
-        locale=language, viewport=DESKTOP, color_scheme=color_scheme  # type: ignore[arg-type]
+        locale=language,
+        viewport=DESKTOP,
+        color_scheme=color_scheme,  # type: ignore[arg-type]
     )
     context.set_default_timeout(10_000)
     page = context.new_page()

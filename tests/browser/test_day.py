@@ -36,16 +36,18 @@ WORDS = {
         "late": re.compile(r"late by \d+ d \d+ h"), "first_response": "first response",
         "escalation": "Needs level 2 access", "reply": "We are re-deploying your VPN profile.",
         "solution": "VPN profile re-deployed.", "solved_for_requester": "Solved: please confirm",
-        "closed": "Closed", "assigned": "Assignee: none →", "out_of_contract": "This request is outside the contract",
-        "date": re.compile(r"Opened \d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2}"), "menu": "Menu",
+        "closed": "Closed", "assigned": "Assignee: none →",
+        "out_of_contract": "This request is outside the contract",
+        "date": re.compile(r"Opened \d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2}"),
         "names": ("Oliver Smith", "Amelia Clarke", "Harry Baker"),
     },
     "fr": {
         "late": re.compile(r"en retard de \d+ j \d+ h"), "first_response": "première réponse",
         "escalation": "Nécessite un accès niveau 2", "reply": "Nous redéployons votre profil VPN.",
         "solution": "Profil VPN redéployé.", "solved_for_requester": "Résolue : merci de confirmer",
-        "closed": "Clos", "assigned": "Assigné à : aucun →", "out_of_contract": "Cette demande est hors contrat",
-        "date": re.compile(r"Ouvert le \d{2}/\d{2}/\d{4} \d{2}:\d{2}"), "menu": "Menu",
+        "closed": "Clos", "assigned": "Assigné à : aucun →",
+        "out_of_contract": "Cette demande est hors contrat",
+        "date": re.compile(r"Ouvert le \d{2}/\d{2}/\d{4} \d{2}:\d{2}"),
         "names": ("Camille Lefèvre", "Hélène Marchand", "Étienne Rousseau"),
     },
 }  # fmt: skip
@@ -72,11 +74,12 @@ class Day:
 
 
 @pytest.fixture
-def day(world, levels, make_ticket, language, live_server, pages) -> Day:
+def day(request, world, levels, make_ticket, language) -> Day:
     """Client A's requester (named in the language), its manager, agents at L1 and L2, the supervisor;
     a ticket of six days ago whose first response is breached; and client C, served by the same L1
     team, whose contract ended last month."""
-    requester_name, manager_name, ended_name = WORDS[language]["names"]  # type: ignore[misc]
+    names: tuple[str, str, str] = WORDS[language]["names"]  # type: ignore[assignment]
+    requester_name, manager_name, ended_name = names
     User.objects.filter(pk=world.requester_a.pk).update(full_name=requester_name, phone="+33 4 72 00 12 34")
     User.objects.filter(pk=world.manager_a.pk).update(full_name=manager_name)
     today = timezone.localdate()
@@ -94,7 +97,8 @@ def day(world, levels, make_ticket, language, live_server, pages) -> Day:
     }  # fmt: skip
     for person in people.values():
         person.refresh_from_db()
-    return Day(base=live_server.url, language=language, people=people, late=late, pages=pages)
+    base = request.getfixturevalue("live_server").url
+    return Day(base=base, language=language, people=people, late=late, pages=request.getfixturevalue("pages"))
 
 
 @pytest.mark.parametrize("language", ["en", "fr"])
@@ -141,7 +145,8 @@ def _widest(page: Page) -> list[str]:
     return page.evaluate(  # type: ignore[no-any-return]
         """() => [...document.querySelectorAll('body *')]
              .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
-             .slice(0, 5).map(e => e.tagName + '.' + e.className + ' ' + (e.textContent || '').slice(0, 30))"""
+             .slice(0, 5)
+             .map(e => e.tagName + '.' + e.className + ' ' + (e.textContent || '').slice(0, 30))"""
     )
 
 
@@ -257,12 +262,16 @@ def _l2_replies_and_resolves(browser: Browser, day: Day) -> Page:
 
 
 def _supervisor_lands_on_the_dashboard(browser: Browser, day: Day) -> Page:
-    desk = day.pages["supervisor"] = sign_in(browser, day.base, day.people["supervisor"], language=day.language)
+    desk = day.pages["supervisor"] = sign_in(
+        browser, day.base, day.people["supervisor"], language=day.language
+    )
     expect(desk).to_have_url(f"{day.base}/desk/reports/dashboard/")  # not an empty "My tickets"
     expect(desk.locator("#dashboard-counters")).to_be_visible()
     _both_widths(desk, day, "supervisor-dashboard")
     desk.goto(f"{day.base}/desk/?queue=breached")
-    expect(desk.locator("tr.ticket-row", has_text=day.late.reference).locator(".badge.sla-late")).to_have_text(
+    expect(
+        desk.locator("tr.ticket-row", has_text=day.late.reference).locator(".badge.sla-late")
+    ).to_have_text(
         day.words["late"]  # type: ignore[arg-type]
     )
     _both_widths(desk, day, "supervisor-breached-queue")
@@ -279,7 +288,9 @@ def _supervisor_finds_the_resolved_ticket_by_requester_name(desk: Page, day: Day
 
 
 def _requester_reads_the_portal_in_their_words(browser: Browser, day: Day) -> Page:
-    portal = day.pages["requester"] = sign_in(browser, day.base, day.people["requester"], language=day.language)
+    portal = day.pages["requester"] = sign_in(
+        browser, day.base, day.people["requester"], language=day.language
+    )
     expect(portal).to_have_url(f"{day.base}/portal/")
     expect(portal.locator("#portal-tickets")).to_contain_text(day.text("solved_for_requester"))
     _both_widths(portal, day, "requester-portal")

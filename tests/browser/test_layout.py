@@ -5,14 +5,17 @@ with compact rows for who wants more of them. (The phone is walked in test_day.p
 from __future__ import annotations
 
 import datetime as dt
+from typing import NamedTuple
 
 import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from escalade.accounts.models import User
 from escalade.core.actors import Actor
 from escalade.tickets import services
 from escalade.tickets.choices import Priority, State
+from escalade.tickets.models import Ticket
 from tests.browser.conftest import axe_violations, chromium_or_skip, contrast, luminance, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -26,28 +29,40 @@ BADGES = [
 ]  # fmt: skip
 
 
+class DeskDay(NamedTuple):
+    agent: User
+    requester: User
+    tickets: list[Ticket]
+
+
 @pytest.fixture
-def desk_day(world, make_ticket):
-    """A few tickets of every priority, one late, one being worked on, one solved."""
+def desk_day(world, make_ticket) -> DeskDay:
+    """Agent A's morning: a ticket of every priority, one late, one being worked on."""
     agent = Actor.of(world.agent_a)
     tickets = [
         make_ticket(title=f"Poste {priority}", priority=priority, priority_reason="Tri du matin")
         for priority in Priority.values
     ]
-    make_ticket(title="Imprimante du hall", moment=timezone.now() - dt.timedelta(days=6))
+    tickets.append(make_ticket(title="Imprimante du hall", moment=timezone.now() - dt.timedelta(days=6)))
     services.ticket_take(actor=agent, ticket=tickets[1])
     services.ticket_transition(actor=agent, ticket=tickets[1], state=State.IN_PROGRESS)
-    return tickets
+    return DeskDay(agent=world.agent_a, requester=world.requester_a, tickets=tickets)
 
 
 @pytest.mark.parametrize("theme", ["light", "dark"])
-def test_the_theme_follows_the_system_and_every_badge_reaches_aa(browser, pages, live_server, world, desk_day, theme):
+def test_the_theme_follows_the_system_and_every_badge_reaches_aa(
+    browser, pages, live_server, desk_day, theme
+):
     chromium_or_skip()
-    desk = pages["agent"] = sign_in(browser, live_server.url, world.agent_a, language="en", color_scheme=theme)
+    desk = pages["agent"] = sign_in(
+        browser, live_server.url, desk_day.agent, language="en", color_scheme=theme
+    )
     desk.goto(f"{live_server.url}/desk/?queue=team")
-    expect(desk.locator("tr.ticket-row")).to_have_count(len(desk_day) + 1)
+    expect(desk.locator("tr.ticket-row")).to_have_count(len(desk_day.tickets))
 
-    page_colours = desk.evaluate("[getComputedStyle(document.body).backgroundColor, getComputedStyle(document.body).color]")
+    page_colours = desk.evaluate(
+        "[getComputedStyle(document.body).backgroundColor, getComputedStyle(document.body).color]"
+    )
     background, ink = page_colours
     if theme == "dark":  # the page itself turns dark, not only a few widgets
         assert luminance(background) < 0.05, page_colours
@@ -56,13 +71,13 @@ def test_the_theme_follows_the_system_and_every_badge_reaches_aa(browser, pages,
     assert contrast(ink, background) >= AA, page_colours
 
     _every_badge_reaches_aa(desk)
-    _axe_finds_nothing(desk, f"{live_server.url}/desk/t/{desk_day[1].reference}/")
-    _axe_finds_nothing(desk, f"{live_server.url}/desk/call/?caller={world.requester_a.pk}")
+    _axe_finds_nothing(desk, f"{live_server.url}/desk/t/{desk_day.tickets[1].reference}/")
+    _axe_finds_nothing(desk, f"{live_server.url}/desk/call/?caller={desk_day.requester.pk}")
     portal = pages["requester"] = sign_in(
-        browser, live_server.url, world.requester_a, language="fr", color_scheme=theme
+        browser, live_server.url, desk_day.requester, language="fr", color_scheme=theme
     )
     _axe_finds_nothing(portal, f"{live_server.url}/portal/")
-    _axe_finds_nothing(portal, f"{live_server.url}/portal/t/{desk_day[0].reference}/")
+    _axe_finds_nothing(portal, f"{live_server.url}/portal/t/{desk_day.tickets[0].reference}/")
 
 
 def _every_badge_reaches_aa(page: Page) -> None:
@@ -70,7 +85,8 @@ def _every_badge_reaches_aa(page: Page) -> None:
     the computed colours (a variant missing from the style sheets fails too: it would fall back to grey)."""
     defined = page.evaluate(
         """() => {
-             const all = rules => [...rules].flatMap(rule => [rule, ...(rule.cssRules ? all(rule.cssRules) : [])]);
+             const all = rules => [...rules]
+               .flatMap(rule => [rule, ...(rule.cssRules ? all(rule.cssRules) : [])]);
              return [...document.styleSheets].flatMap(sheet => all(sheet.cssRules))
                .flatMap(rule => (rule.selectorText || '').match(/\\.badge\\.[\\w-]+/g) || [])
                .map(selector => selector.slice('.badge.'.length));
@@ -95,7 +111,12 @@ def _every_badge_reaches_aa(page: Page) -> None:
         """() => [...document.querySelectorAll('.badge')].map(badge =>
              [badge.className, getComputedStyle(badge).color, getComputedStyle(badge).backgroundColor])"""
     )
-    assert {row[0] for row in on_page} >= {"badge p1", "badge p2", "badge sla-late", "badge state-in_progress"}
+    assert {row[0] for row in on_page} >= {
+        "badge p1",
+        "badge p2",
+        "badge sla-late",
+        "badge state-in_progress",
+    }
     assert [row for row in on_page if contrast(row[1], row[2]) < AA] == []
 
 
@@ -105,18 +126,21 @@ def _axe_finds_nothing(page: Page, url: str) -> None:
     assert axe_violations(page) == [], url
 
 
-def test_the_desk_uses_a_wide_screen_and_compact_rows_are_remembered(browser, pages, live_server, world, desk_day):
+def test_the_desk_uses_a_wide_screen_and_compact_rows_are_remembered(browser, pages, live_server, desk_day):
     chromium_or_skip()
-    desk = pages["agent"] = sign_in(browser, live_server.url, world.agent_a, language="en")
+    desk = pages["agent"] = sign_in(browser, live_server.url, desk_day.agent, language="en")
     desk.goto(f"{live_server.url}/desk/?queue=team")
     rows = desk.locator("tr.ticket-row")
-    expect(rows).to_have_count(len(desk_day) + 1)
+    expect(rows).to_have_count(len(desk_day.tickets))
 
     main = desk.locator("main").bounding_box()
     side = desk.locator(".desk-side").bounding_box()
     filters = desk.locator("#queue-filters").bounding_box()
     table = desk.locator("table.queue").bounding_box()
-    assert main and side and filters and table
+    assert main
+    assert side
+    assert filters
+    assert table
     assert main["width"] >= 1400  # no empty sides
     assert side["width"] <= 260  # the queues' column stays narrow
     assert filters["height"] <= 160  # the filters take two lines at most, above the list
@@ -126,7 +150,8 @@ def test_the_desk_uses_a_wide_screen_and_compact_rows_are_remembered(browser, pa
     desk.click("#density-toggle")
     expect(desk.locator("#queue-section")).to_have_class("card wide desk-main density-compact")
     compact = rows.first.bounding_box()
-    assert roomy and compact
+    assert roomy
+    assert compact
     assert compact["height"] < roomy["height"] * 0.75  # one line per ticket
 
     later = desk.context.new_page()  # the choice is remembered (a cookie) for the next visit

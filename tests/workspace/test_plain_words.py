@@ -102,7 +102,9 @@ def test_the_overdue_queue_shows_the_breached_first_response(client, world, make
         row = client.get("/desk/", {"queue": "team"}).content.decode()
     cell = row[row.index(ticket.reference) :]
     cell = cell[: cell.index("</tr>")]
-    assert re.search(r'class="badge sla-late">late by 1 h 0\d min</time><br><small>first response</small>', cell), cell
+    assert re.search(
+        r'class="badge sla-late">late by 1 h 0\d min</time><br><small>first response</small>', cell
+    ), cell
 
 
 @pytest.mark.parametrize(
