@@ -16,7 +16,14 @@ from escalade.core.actors import Actor
 from escalade.tickets import services
 from escalade.tickets.choices import Priority, State
 from escalade.tickets.models import Ticket
-from tests.browser.conftest import axe_violations, chromium_or_skip, contrast, luminance, sign_in
+from tests.browser.conftest import (
+    axe_violations,
+    chromium_or_skip,
+    contrast,
+    keep_screenshot,
+    luminance,
+    sign_in,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -70,6 +77,7 @@ def test_the_theme_follows_the_system_and_every_badge_reaches_aa(
         assert luminance(background) > 0.8, page_colours
     assert contrast(ink, background) >= AA, page_colours
 
+    keep_screenshot(desk, f"themes/{theme}-queue-1440")
     _every_badge_reaches_aa(desk)
     _axe_finds_nothing(desk, f"{live_server.url}/desk/t/{desk_day.tickets[1].reference}/")
     _axe_finds_nothing(desk, f"{live_server.url}/desk/call/?caller={desk_day.requester.pk}")
