@@ -86,10 +86,10 @@ def test_an_unanswered_ticket_shows_its_first_response_deadline_not_its_resoluti
     assert ticket.resolution_due is not None
     assert ticket.first_response_due < ticket.resolution_due
 
-    assert sla_clock(ticket) == {"due": ticket.first_response_due, "first_response": True}
+    assert sla_clock(ticket) == {"due": ticket.first_response_due, "first_response": True, "at_risk": False}
     services.ticket_reply(actor=Actor.of(world.agent_a), ticket=ticket, body="Nous regardons.")
     ticket.refresh_from_db()
-    assert sla_clock(ticket) == {"due": ticket.resolution_due, "first_response": False}
+    assert sla_clock(ticket) == {"due": ticket.resolution_due, "first_response": False, "at_risk": False}
 
 
 def test_the_overdue_queue_shows_the_breached_first_response(client, world, make_ticket, at):
@@ -102,7 +102,9 @@ def test_the_overdue_queue_shows_the_breached_first_response(client, world, make
         row = client.get("/desk/", {"queue": "team"}).content.decode()
     cell = row[row.index(ticket.reference) :]
     cell = cell[: cell.index("</tr>")]
-    assert re.search(r'class="late">late by 1 h 0\d min</time><br><small>first response</small>', cell), cell
+    assert re.search(
+        r'class="badge sla-late">late by 1 h 0\d min</time><br><small>first response</small>', cell
+    ), cell
 
 
 @pytest.mark.parametrize(

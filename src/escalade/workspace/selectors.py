@@ -29,6 +29,7 @@ from escalade.workspace.models import Macro, PhoneCall, SavedView
 
 COUNTER_CAP = 99
 PAGE_SIZE = 50
+COMPACT_PAGE_SIZE = 100  # the denser queue (one line per ticket) shows twice the rows
 LIST_RELATED = ("organisation", "requester", "assignee", "category", "team")
 CLIENT_ROLES = (Role.REQUESTER, Role.CLIENT_MANAGER)
 
@@ -148,7 +149,9 @@ def cursor_of(ticket: Ticket) -> str:
     return f"{due.astimezone(dt.UTC).isoformat() if due else 'none'}~{ticket.pk}"
 
 
-def queue_page(tickets: QuerySet[Ticket], *, after: str = "") -> tuple[list[Ticket], str]:
+def queue_page(
+    tickets: QuerySet[Ticket], *, after: str = "", page_size: int = PAGE_SIZE
+) -> tuple[list[Ticket], str]:
     """One page of ``tickets``, nearest resolution due date first (no due date last), and the cursor
     of the next page ("" when this is the last)."""
     condition = _cursor_condition(after) if after else None
@@ -157,7 +160,7 @@ def queue_page(tickets: QuerySet[Ticket], *, after: str = "") -> tuple[list[Tick
     order = (F("resolution_due").asc(nulls_last=True), "id")
     # The page's ids first, from the tickets table alone (its indexes), then their related rows: the
     # planner cannot join the people, organisations and teams of thousands of matches before the sort.
-    page = tickets.order_by(*order).values("pk")[: PAGE_SIZE + 1]
+    page = tickets.order_by(*order).values("pk")[: page_size + 1]
     ordered = (
         Ticket.objects.filter(pk__in=page)
         .select_related(*LIST_RELATED)
@@ -165,8 +168,8 @@ def queue_page(tickets: QuerySet[Ticket], *, after: str = "") -> tuple[list[Tick
         .order_by(*order)
     )
     rows = list(ordered)
-    next_cursor = cursor_of(rows[PAGE_SIZE - 1]) if len(rows) > PAGE_SIZE else ""
-    return rows[:PAGE_SIZE], next_cursor
+    next_cursor = cursor_of(rows[page_size - 1]) if len(rows) > page_size else ""
+    return rows[:page_size], next_cursor
 
 
 def saved_views_for(*, user: User) -> QuerySet[SavedView]:

@@ -7,6 +7,7 @@ app_name = "workspace"
 urlpatterns = [
     path("", views.queue, name="queue"),
     path("counters/", views.counters, name="counters"),
+    path("density/", views.density, name="density"),
     path("bulk/", views.bulk, name="bulk"),
     path("views/", views.saved_view_create, name="saved_view_create"),
     path("views/<int:pk>/delete/", views.saved_view_delete, name="saved_view_delete"),

@@ -24,6 +24,10 @@ from escalade.workspace import selectors, services
 from escalade.workspace.forms import BulkForm, QueueFilterForm, SavedViewForm
 
 staff_only = authz.require(authz.is_provider_staff)
+# The queue's row density: a choice of each person on each browser (dense on the large screen, roomy on
+# the phone), so a cookie rather than a profile field (ADR 0027).
+DENSITY_COOKIE = "escalade_density"
+DENSITY_MAX_AGE = 365 * 24 * 3600
 
 
 def actor_of(request: HttpRequest) -> Actor:
@@ -50,11 +54,14 @@ def queue(request: HtmxHttpRequest) -> HttpResponse:
     key = query.get("queue", "mine")
     key = key if key in selectors.QUEUES else "mine"
     filters = selectors.TicketFilters.from_query(query)
+    density = queue_density(request)
     tickets, next_cursor = selectors.queue_page(
-        selectors.queue_tickets(user=user, queue=key, filters=filters), after=request.GET.get("after", "")
-    )
+        selectors.queue_tickets(user=user, queue=key, filters=filters), after=request.GET.get("after", ""),
+        page_size=selectors.COMPACT_PAGE_SIZE if density == "compact" else selectors.PAGE_SIZE,
+    )  # fmt: skip
     context: dict[str, Any] = {
         "tickets": tickets, "next_cursor": next_cursor, "queue_key": key, "query": _query(key, filters),
+        "density": density,
         "queue_label": selectors.QUEUES[key].label,
         "bulk_form": BulkForm(people=selectors.people_to_assign(user=user)),
     }  # fmt: skip
@@ -74,6 +81,26 @@ def queue(request: HtmxHttpRequest) -> HttpResponse:
         "view_form": SavedViewForm(teams=teams_of(user)),
     }  # fmt: skip
     return render(request, "workspace/queue.html", context)
+
+
+def queue_density(request: HttpRequest) -> str:
+    """ "compact" or "comfortable" (the default), as this browser chose it."""
+    return "compact" if request.COOKIES.get(DENSITY_COOKIE) == "compact" else "comfortable"
+
+
+@staff_only
+@require_POST
+def density(request: HttpRequest) -> HttpResponse:
+    """Switch the queue between comfortable and compact rows, then back to the queue being read."""
+    back = request.POST.get("next", "")
+    response = redirect(back if back.startswith("/desk/") else reverse("workspace:queue"))
+    chosen = request.POST.get("density", "")
+    if chosen in ("compact", "comfortable"):
+        response.set_cookie(
+            DENSITY_COOKIE, chosen, max_age=DENSITY_MAX_AGE, samesite="Lax", httponly=True,
+            secure=request.is_secure(),
+        )  # fmt: skip
+    return response
 
 
 @staff_only

@@ -92,9 +92,13 @@ def sla_clock(ticket: Any) -> dict[str, Any]:
     first = ticket.first_response_due if ticket.first_responded_at is None else None
     dues = [due for due in (first, ticket.resolution_due) if due is not None]
     if not dues:
-        return {"due": None, "first_response": False}
+        return {"due": None, "first_response": False, "at_risk": False}
     due = min(dues)
-    return {"due": due, "first_response": first is not None and due == first}
+    # Warned, not yet breached (the "at risk" queue's condition): the countdown shows as a badge.
+    warned = ticket.resolution_warned_at is not None or (
+        first is not None and ticket.first_response_warned_at is not None
+    )
+    return {"due": due, "first_response": first is not None and due == first, "at_risk": warned}
 
 
 @register.filter
