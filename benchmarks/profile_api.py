@@ -33,7 +33,7 @@ def _setup(tickets: int) -> tuple[Any, dict[str, Any]]:
     from escalade.accounts.models import Role, User
     from escalade.api.services import api_token_create
     from escalade.core.actors import Actor
-    from escalade.tickets.choices import OPEN_STATES
+    from escalade.tickets.choices import OPEN_STATES, State
     from escalade.tickets.models import Ticket
 
     agent = User.objects.filter(role=Role.AGENT, email__startswith="gen.").order_by("pk")[:1].get()
@@ -44,6 +44,9 @@ def _setup(tickets: int) -> tuple[Any, dict[str, Any]]:
         .order_by("-pk")
         .values_list("reference", flat=True)[:200]
     )
+    Ticket.objects.filter(reference__in=open_refs).update(
+        state=State.IN_PROGRESS
+    )  # transitions can alternate
     client = Client(HTTP_AUTHORIZATION=f"Bearer {key}")
     return client, {"agent": agent, "requester": requester, "refs": open_refs}
 

@@ -275,7 +275,13 @@ def peer_session(port: int) -> tuple[str, str]:
 
 
 def bench_peer(peer: Path, venv: Path, database: str, duration: int) -> dict[str, Any]:
-    env = {**os.environ, "DH_PGNAME": database, "DH_DB": "pg"}
+    # Not this process's environment: bench_django put Escalade's settings module in it.
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": os.environ.get("HOME", "/"),
+        "DH_PGNAME": database,
+        "DH_DB": "pg",
+    }
     master = subprocess.Popen(
         [str(venv / "bin" / "gunicorn"), "hdsite.wsgi:application", "--bind", f"127.0.0.1:{PEER_PORT}",
          "--workers", "4", "--timeout", "600"],
@@ -289,7 +295,7 @@ def bench_peer(peer: Path, venv: Path, database: str, duration: int) -> dict[str
             'os.getenv("DH_CSRF")', f'"{csrf}"'
         )
         script = script.replace("http://127.0.0.1:8000/", f"http://127.0.0.1:{PEER_PORT}/")
-        script = re.sub(r"(?s)\ndone = function.*", LUA_DONE, script)
+        script = re.sub(r"(?s)\ndone = function.*", lambda _match: LUA_DONE, script)
         result = measure(script, f"http://127.0.0.1:{PEER_PORT}", duration, [master.pid])
         result["rss_mb"] = rss_mb([master.pid])
         return {"create": result}
@@ -321,7 +327,7 @@ def main() -> None:
         figures: dict[str, Any] = {}
         with escalade(kind, args.tickets) as (pids, worker):
             for op in args.ops.split(","):
-                script = (LUA_COMMON + LUA_OPS[op] + LUA_DONE) % values
+                script = (LUA_COMMON + LUA_OPS[op]) % values + LUA_DONE
                 figures[op] = measure(script, f"http://127.0.0.1:{PORT}", args.duration, pids)
                 print(kind, op, figures[op], flush=True)
             figures["rss_mb"] = rss_mb(pids)

@@ -191,6 +191,15 @@ def policy_kept(*, policy_id: int | None) -> SlaPolicy | None:
     return refdata("sla.policy", policy_id, lambda: policy_with_calendar(policy_id=policy_id))
 
 
+def default_policy_kept() -> SlaPolicy | None:
+    """The policy of requests that no contract covers, with its calendar, kept per process."""
+    return refdata(
+        "sla.default_policy",
+        None,
+        lambda: SlaPolicy.objects.select_related("calendar").filter(is_default=True).first(),
+    )
+
+
 def targets_kept(*, policy_ids: Iterable[int]) -> dict[tuple[int, int], SlaTarget]:
     """:func:`policy_targets`, kept per process for each policy (see :func:`policy_kept`)."""
     found: dict[tuple[int, int], SlaTarget] = {}

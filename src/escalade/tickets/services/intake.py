@@ -29,6 +29,7 @@ from escalade.notifications.models import NotificationKind
 from escalade.notifications.services import Notice, notify_many, supervisors
 from escalade.orgs.models import Organisation, Site
 from escalade.sla.models import SlaPolicy
+from escalade.sla.selectors import default_policy_kept
 from escalade.tickets.choices import ITIL_MATRIX, OPEN_STATES, Channel, FieldType, Impact, State, Urgency
 from escalade.tickets.models import Category, PriorityRule, Tag, Ticket, TicketSequence
 from escalade.tickets.services._common import record
@@ -296,11 +297,7 @@ def least_loaded_agent(*, team: Team) -> User | None:
 
 def default_sla_policy() -> SlaPolicy | None:
     """The policy of requests that no contract covers (kept per process, ``core.refdata``)."""
-    return refdata(
-        "sla.default_policy",
-        None,
-        lambda: SlaPolicy.objects.select_related("calendar").filter(is_default=True).first(),
-    )
+    return default_policy_kept()
 
 
 def ticket_build(
