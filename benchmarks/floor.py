@@ -53,19 +53,19 @@ def _context(conninfo: str) -> dict[str, Any]:
             "SELECT a.id, r.id, r.organisation_id FROM accounts_user a, accounts_user r "
             "WHERE a.email LIKE 'gen.%%' AND r.email LIKE '%%@gen%%' AND r.role = 'requester' "
             "ORDER BY a.id, r.id LIMIT 1"
-        ).fetchone()
+        ).fetchone()  # type: ignore[misc]
         team = conn.execute(
             "SELECT team_id FROM accounts_team_organisations WHERE organisation_id = %s LIMIT 1",
             [organisation],
         ).fetchone()
         policy = conn.execute("SELECT id FROM sla_slapolicy WHERE is_default").fetchone()
-        content_type = conn.execute(
+        (content_type,) = conn.execute(
             "SELECT id FROM django_content_type WHERE app_label = 'tickets' AND model = 'ticket'"
-        ).fetchone()
+        ).fetchone()  # type: ignore[misc]
         key_hash = conn.execute("SELECT key_hash FROM api_apitoken ORDER BY id DESC LIMIT 1").fetchone()
     return {
         "agent": agent, "requester": requester, "organisation": organisation, "team": team and team[0],
-        "policy": policy and policy[0], "content_type": content_type[0],
+        "policy": policy and policy[0], "content_type": content_type,
         "key_hash": key_hash and key_hash[0],
     }  # fmt: skip
 
