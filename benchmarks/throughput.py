@@ -252,7 +252,7 @@ def fixtures(tickets: int) -> dict[str, str]:
     Ticket.objects.filter(reference__in=refs).update(state=State.IN_PROGRESS)
     session = SessionStore()
     session[SESSION_KEY] = str(agent.pk)
-    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
     session[HASH_SESSION_KEY] = agent.get_session_auth_hash()
     session.create()
     return {
