@@ -34,7 +34,6 @@ PACE = 2.0  # seconds between two requests of one simulated user
 
 
 def _session(user: Any) -> str:
-    from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
 
