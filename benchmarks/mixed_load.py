@@ -138,7 +138,7 @@ def main() -> None:
     total = pages.pop("Aggregated")
     result = {
         "tickets": args.tickets,
-        "when": time.strftime("%Y-%m-%d %H:%M UTC"),
+        "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "server": args.server,
         "users": users,
         "target_per_s": args.rate,

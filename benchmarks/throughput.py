@@ -335,7 +335,10 @@ def main() -> None:
     def noop() -> None:
         pass
 
-    results: dict[str, Any] = {"tickets": args.tickets, "when": time.strftime("%Y-%m-%d %H:%M UTC")}
+    results: dict[str, Any] = {
+        "tickets": args.tickets,
+        "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+    }
     if args.peer:
         database = args.peer_db or f"helpdesk_{args.tickets}"
         results["django-helpdesk"] = bench_peer(args.peer, args.peer_venv, database, args.duration)
