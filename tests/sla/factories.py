@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import factory
 
+from escalade.core.refdata import refdata_changed
 from escalade.sla.models import BusinessCalendar, SlaPolicy, SlaTarget, WorkingInterval
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -86,6 +87,9 @@ class SlaPolicyFactory(factory.django.DjangoModelFactory[SlaPolicy]):
 
 
 def default_policy(**fields: object) -> SlaPolicy:
-    """A new policy that tickets without a contract get (it replaces the seeded default)."""
+    """A new policy that tickets without a contract get (it replaces the seeded default), said to the
+    reference data kept per process as the admin and the services say it."""
     SlaPolicy.objects.filter(is_default=True).update(is_default=False)
-    return SlaPolicyFactory.create(is_default=True, **fields)
+    policy = SlaPolicyFactory.create(is_default=True, **fields)
+    refdata_changed()
+    return policy

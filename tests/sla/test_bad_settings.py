@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 
 from escalade.core.actors import Actor
 from escalade.core.errors import ValidationFailed
+from escalade.core.refdata import refdata_changed
 from escalade.sla import services
 from escalade.sla.configuration import sla_policy_save
 from escalade.sla.models import SlaPolicy, SlaTarget, target_max_minutes
@@ -80,6 +81,7 @@ def test_an_absurd_target_saved_earlier_stops_neither_intake_nor_the_sweep_of_ot
     sound = create(world, "Sous la politique normale")
     absurd = default_policy(name="Absurde")
     SlaTarget.objects.filter(policy=absurd).update(first_response_minutes=ABSURD, resolution_minutes=ABSURD)
+    refdata_changed()  # as a save through the admin says it
 
     with caplog.at_level(logging.ERROR):
         stuck = create(world, "Sous la politique absurde")

@@ -260,7 +260,7 @@ def test_saving_a_calendar_in_the_admin_recomputes_after_commit(
         response = client.post(f"/admin/sla/businesscalendar/{calendar.pk}/change/", form)
 
     assert response.status_code == 302, response.context["errors"] if response.context else ""
-    assert len(callbacks) == 1
+    assert len(recomputes(callbacks)) == 1
     # Friday 17:00-18:00, then Saturday 09:00-12:00 now counts: answered by Saturday noon.
     assert stored(ticket)[0] == paris(7, 12)
 
@@ -275,6 +275,14 @@ def test_the_admin_refuses_working_hours_the_clock_cannot_use(client, world, pol
 
     assert response.status_code == 200
     assert not WorkingInterval.objects.filter(calendar=calendar).exists()
+
+
+def recomputes(callbacks: list[object]) -> list[object]:
+    """The after-commit work but the reference data's version bump (every admin save of a policy or
+    calendar moves it, ``core.refdata``)."""
+    return [
+        callback for callback in callbacks if getattr(callback, "__module__", "") != "escalade.core.refdata"
+    ]
 
 
 def policy_form(policy: SlaPolicy, *, name: str, p3_first_response: int) -> dict[str, object]:
@@ -310,7 +318,7 @@ def test_saving_a_policy_in_the_admin_recomputes_after_commit(
         )
 
     assert response.status_code == 302, response.context["errors"] if response.context else ""
-    assert len(callbacks) == 1
+    assert len(recomputes(callbacks)) == 1
     assert stored(ticket)[0] == paris(6, 18)
 
 
@@ -326,7 +334,7 @@ def test_renaming_a_policy_in_the_admin_recomputes_nothing(
         )
 
     assert response.status_code == 302, response.context["errors"] if response.context else ""
-    assert callbacks == []
+    assert recomputes(callbacks) == []
     assert (
         Event.objects.get(action="slapolicy.updated", object_id=policy.pk).changes["name"]["to"]
         == "Standard+"

@@ -143,9 +143,10 @@ def test_a_batch_of_replies_runs_a_constant_number_of_queries(world, make_ticket
 
     assert len(followups) == size
     # The savepoint and its release, the row locks, follow-ups, tickets, events, the team's agents, the
-    # mails, the policies, the histories, the targets (the due dates did not move), the outbox; the
-    # reports: the histories, targets and facts (3; facts that did not change write nothing).
-    assert len(queries.captured_queries) == 2 + 13
+    # mails, the histories (the due dates did not move), the outbox; the reports: the histories and
+    # facts (2; facts that did not change write nothing). Policies and targets are kept per process
+    # (core.refdata).
+    assert len(queries.captured_queries) == 2 + 10
 
 
 def test_one_refused_reply_fails_the_whole_batch_and_names_it(world, make_ticket, at):

@@ -102,6 +102,7 @@ class UserAdmin(AuditedModelAdmin):
 
 @admin.register(Team)
 class TeamAdmin(AuditedModelAdmin):
+    reference_data = True
     list_display = ("name", "support_level", "is_active")
     list_filter = ("support_level", "is_active")
     search_fields = ("name",)

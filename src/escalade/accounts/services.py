@@ -11,6 +11,7 @@ from django.db import transaction
 from escalade.accounts.models import Role, Team, TeamMembership, User
 from escalade.core.actors import Actor
 from escalade.core.errors import ValidationFailed
+from escalade.core.refdata import refdata_changed
 from escalade.core.services import (
     changes_between,
     event_record,
@@ -124,6 +125,7 @@ def team_create(
     validate_instance(team)
     team.save()
     team.organisations.set(organisations or [])
+    refdata_changed()  # the teams serving an organisation are kept per process
     event_record(
         actor=actor,
         obj=team,

@@ -64,7 +64,8 @@ def _ticket_requests(
                 field=field(index, "requester_id"),
             )
     others = [None if payload.requester_id == user.pk else payload.requester_id for payload in payloads]
-    people = queries.visible_by_pk(authz.people_visible_to(user), others)
+    # The requester's organisation comes along: intake needs it (contracts, teams).
+    people = queries.visible_by_pk(authz.people_visible_to(user).select_related("organisation"), others)
     categories = queries.visible_by_pk(authz.categories_visible_to(user), [p.category_id for p in payloads])
     sites = queries.visible_by_pk(queries.sites_visible_to(user), [p.site_id for p in payloads])
 

@@ -13,6 +13,7 @@ from escalade.core.admin_site import AuditedModelAdmin, ViewOnlyModelAdmin
 
 @admin.register(Contract)
 class ContractAdmin(AuditedModelAdmin):
+    reference_data = True
     list_display = ("name", "organisation", "reference", "starts_on", "ends_on", "sla_policy", "is_active")
     list_filter = ("is_active", "sla_policy")
     search_fields = ("name", "reference", "organisation__name")

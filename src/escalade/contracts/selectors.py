@@ -11,6 +11,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from escalade.contracts.models import Contract
+from escalade.core.refdata import refdata
 from escalade.orgs.models import Organisation
 from escalade.sla.businesstime import next_working_instant
 from escalade.sla.selectors import working_calendar
@@ -85,6 +86,11 @@ def contract_choose(
 def contract_match(
     *, organisation: Organisation, category: Category | None, at: datetime | None = None
 ) -> ContractMatch:
-    """Match a new request to the organisation's contracts (see :func:`contract_choose`)."""
-    contracts = contracts_by_organisation(organisation_ids=[organisation.pk]).get(organisation.pk, [])
+    """Match a new request to the organisation's contracts (see :func:`contract_choose`), kept per
+    process (``core.refdata``: the admin says when contracts change)."""
+    contracts = refdata(
+        "contracts.by_organisation",
+        organisation.pk,
+        lambda: contracts_by_organisation(organisation_ids=[organisation.pk]).get(organisation.pk, []),
+    )
     return contract_choose(contracts=contracts, category=category, at=at or timezone.now())

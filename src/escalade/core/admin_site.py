@@ -18,6 +18,7 @@ from escalade import authz
 from escalade.accounts.models import User
 from escalade.core.actors import Actor
 from escalade.core.http import client_ip
+from escalade.core.refdata import refdata_changed
 from escalade.core.services import changes_between, event_record, snapshot
 
 ViewType = TypeVar("ViewType", bound=Callable[..., HttpResponseBase])
@@ -82,7 +83,13 @@ class ViewOnlyModelAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 class AuditedModelAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    """A ModelAdmin whose saves and deletions are recorded as events (``<model>.created`` etc.)."""
+    """A ModelAdmin whose saves and deletions are recorded as events (``<model>.created`` etc.).
+
+    ``reference_data``: its model is reference data that processes keep (``core.refdata``: contracts,
+    teams, categories, the priority matrix, SLA policies and calendars); a save or deletion says so.
+    """
+
+    reference_data = False
 
     def _actor(self, request: HttpRequest) -> Actor:
         assert isinstance(request.user, User)
@@ -99,6 +106,8 @@ class AuditedModelAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         changes = changes_between(
             getattr(obj, "_audit_before", {}), snapshot(obj, _audited_fields(type(obj)))
         )
+        if self.reference_data:
+            refdata_changed()
         if changes or not change:
             event_record(
                 actor=self._actor(request),
@@ -119,6 +128,8 @@ class AuditedModelAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             organisation_id=_organisation_id(obj),
         )
         super().delete_model(request, obj)
+        if self.reference_data:
+            refdata_changed()
 
     def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
         for obj in queryset:

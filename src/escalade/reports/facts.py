@@ -30,7 +30,16 @@ from escalade.reports.models import NONE, Survey, TicketFact
 from escalade.sla.businesstime import WorkingCalendar, business_time_between
 from escalade.sla.clock import SegmentKind, Target, clock_compute
 from escalade.sla.models import SlaPolicy, SlaTarget
-from escalade.sla.selectors import NO_CALENDAR, TicketHistory, _history, clock_rules, working_calendar
+from escalade.sla.selectors import (
+    NO_CALENDAR,
+    TicketHistory,
+    _history,
+    clock_rules,
+    default_policy_kept,
+    policy_kept,
+    targets_kept,
+    working_calendar,
+)
 from escalade.tickets.choices import State
 from escalade.tickets.models import Ticket
 
@@ -96,28 +105,19 @@ def ticket_events(*, tickets: Sequence[Ticket]) -> dict[int, _Events]:
 
 
 class Policies:
-    """SLA policies and targets read once for a batch of tickets (one query when every policy has
-    targets; the default policy only when a ticket has none)."""
+    """SLA policies and targets of a batch of tickets, with the default policy (read only when a
+    ticket has none)."""
 
     def __init__(self, tickets: Sequence[Ticket]) -> None:
         ids = {t.sla_policy_id for t in tickets if t.sla_policy_id}
-        targets = (
-            SlaTarget.objects.select_related("policy__calendar").filter(policy_id__in=ids) if ids else []
-        )
-        self.targets = {(t.policy_id, t.priority): t for t in targets}
-        self.policies = {t.policy_id: t.policy for t in self.targets.values()}
-        if missing := ids - set(self.policies):
-            self.policies |= {
-                p.pk: p for p in SlaPolicy.objects.select_related("calendar").filter(pk__in=missing)
-            }
-        self._default: SlaPolicy | bool | None = False
+        # Kept per process (core.refdata): no query for the policies a creation or a change uses.
+        self.targets = targets_kept(policy_ids=ids)
+        found = {pk: policy_kept(policy_id=pk) for pk in ids}
+        self.policies = {pk: policy for pk, policy in found.items() if policy is not None}
 
     @property
     def default(self) -> SlaPolicy | None:
-        if self._default is False:
-            self._default = SlaPolicy.objects.select_related("calendar").filter(is_default=True).first()
-        assert not isinstance(self._default, bool)
-        return self._default
+        return default_policy_kept()
 
     def of(self, ticket: Ticket) -> tuple[SlaPolicy | None, SlaTarget | None]:
         policy = self.policies.get(ticket.sla_policy_id) if ticket.sla_policy_id else None

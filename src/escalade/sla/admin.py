@@ -89,6 +89,7 @@ def _moves_due_dates(form: forms.ModelForm[Any], formsets: Any, fields: frozense
 
 @admin.register(BusinessCalendar)
 class BusinessCalendarAdmin(AuditedModelAdmin):
+    reference_data = True
     form = BusinessCalendarForm
     list_display = ("name", "time_zone", "holiday_country", "holiday_subdivision", "is_always_open")
     search_fields = ("name",)
@@ -136,6 +137,7 @@ class SlaTargetInline(admin.TabularInline):  # type: ignore[type-arg]
 
 @admin.register(SlaPolicy)
 class SlaPolicyAdmin(AuditedModelAdmin):
+    reference_data = True
     form = SlaPolicyForm
     list_display = (
         "name",

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from escalade.core.actors import Actor
 from escalade.core.errors import ValidationFailed
+from escalade.core.refdata import refdata_changed
 from escalade.core.services import ChildRows, JSONValue, configuration_save
 from escalade.sla.businesstime import WorkingCalendar
 from escalade.sla.models import (
@@ -149,6 +150,7 @@ def business_calendar_save(
         rows.append(calendar_closures([(item["date"], item.get("reason", "")) for item in closures]))
     changing = not calendar._state.adding
     configuration_save(actor=actor, instance=calendar, fields=CALENDAR_FIELDS, values=values, rows=rows)
+    refdata_changed()  # contracts and policies kept per process hold their calendars
     if changing and (set(values) - {"name"} or rows):
         sla_recompute_on_commit(calendar_id=calendar.pk)  # the open tickets' due dates move
     return calendar
@@ -171,6 +173,7 @@ def sla_policy_save(*, actor: Actor, policy: SlaPolicy, values: dict[str, Any]) 
     check_pause_states(values.get("pause_states"))
     changing = not policy._state.adding
     configuration_save(actor=actor, instance=policy, fields=POLICY_FIELDS, values=values, rows=rows)
+    refdata_changed()  # policies, targets and the default policy are kept per process
     if changing and (set(values) - {"name", "is_default"} or rows is not None):
         sla_recompute_on_commit(policy_id=policy.pk)  # the open tickets' due dates move
     return policy

@@ -8,12 +8,14 @@ import threading
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q
 from django.utils import timezone
 
 from escalade.core.models import Event
+from escalade.core.refdata import refdata
 from escalade.sla.businesstime import WorkingCalendar, add_business_time
 from escalade.sla.clock import (
     ClockRules,
@@ -179,6 +181,31 @@ def policy_with_calendar(*, policy_id: int | None) -> SlaPolicy | None:
     if policy_id is None:
         return None
     return SlaPolicy.objects.select_related("calendar").filter(pk=policy_id).first()
+
+
+def policy_kept(*, policy_id: int | None) -> SlaPolicy | None:
+    """:func:`policy_with_calendar`, kept per process (``core.refdata``: the configuration services
+    and the admin say when policies and calendars change). Not for recomputing after such a change."""
+    if policy_id is None:
+        return None
+    return refdata("sla.policy", policy_id, lambda: policy_with_calendar(policy_id=policy_id))
+
+
+def default_policy_kept() -> SlaPolicy | None:
+    """The policy of requests that no contract covers, with its calendar, kept per process."""
+    return refdata(
+        "sla.default_policy",
+        None,
+        lambda: SlaPolicy.objects.select_related("calendar").filter(is_default=True).first(),
+    )
+
+
+def targets_kept(*, policy_ids: Iterable[int]) -> dict[tuple[int, int], SlaTarget]:
+    """:func:`policy_targets`, kept per process for each policy (see :func:`policy_kept`)."""
+    found: dict[tuple[int, int], SlaTarget] = {}
+    for policy_id in set(policy_ids):
+        found |= refdata("sla.targets", policy_id, partial(policy_targets, policy_ids=[policy_id]))
+    return found
 
 
 def policy_targets(*, policy_ids: Iterable[int]) -> dict[tuple[int, int], SlaTarget]:

@@ -29,10 +29,11 @@ from escalade.sla.clock import ClockState, Target
 from escalade.sla.models import BusinessCalendar, SlaPolicy, SlaTarget
 from escalade.sla.selectors import (
     TicketHistory,
+    policy_kept,
     policy_targets,
-    policy_with_calendar,
     sla_clock,
     sla_warning_thresholds,
+    targets_kept,
     ticket_histories,
     working_calendar_forget,
 )
@@ -62,10 +63,10 @@ def sla_refresh(
     (a ticket just created); read from the event log otherwise.
     """
     now = now or timezone.now()
-    policy = policy_with_calendar(policy_id=ticket.sla_policy_id)
+    policy = policy_kept(policy_id=ticket.sla_policy_id)
     state = None
     if policy is not None:
-        target = policy_targets(policy_ids=[policy.pk]).get((policy.pk, ticket.priority))
+        target = targets_kept(policy_ids=[policy.pk]).get((policy.pk, ticket.priority))
         history = history or ticket_histories(tickets=[ticket])[ticket.pk]
         state = _read_clock(ticket, history, policy, target, now)
     changed = _apply(ticket, state)
@@ -78,13 +79,16 @@ def sla_refresh_many(*, tickets: Sequence[Ticket], now: dt.datetime | None = Non
     queries at most: their policies with calendars, the targets, their histories, one update."""
     if not tickets:
         return
-    policy_ids = {ticket.sla_policy_id for ticket in tickets if ticket.sla_policy_id}
-    policies = {
-        policy.pk: policy for policy in SlaPolicy.objects.select_related("calendar").filter(pk__in=policy_ids)
-    }
+    policies = _policies_kept(tickets)
     timed = [ticket for ticket in tickets if ticket.sla_policy_id in policies]
     histories = ticket_histories(tickets=timed) if timed else {}
-    _store_clocks(tickets, now or timezone.now(), histories, policies)
+    _store_clocks(tickets, now or timezone.now(), histories, policies, targets_kept(policy_ids=policies))
+
+
+def _policies_kept(tickets: Sequence[Ticket]) -> dict[int, SlaPolicy]:
+    """The policies of ``tickets`` with their calendars, kept per process (``core.refdata``)."""
+    found = {pk: policy_kept(policy_id=pk) for pk in {t.sla_policy_id for t in tickets if t.sla_policy_id}}
+    return {pk: policy for pk, policy in found.items() if policy is not None}
 
 
 def sla_recompute_open_tickets(
@@ -129,12 +133,9 @@ def sla_start_many(*, tickets: Sequence[Ticket], now: dt.datetime) -> None:
     """Start the clocks of tickets just created (saved, in the caller's transaction) and store their
     due dates: what :func:`sla_refresh` does for each, in three queries for the whole batch (policies
     with their calendars, targets, one update). A new ticket's history is its creation."""
-    policy_ids = {ticket.sla_policy_id for ticket in tickets if ticket.sla_policy_id}
-    policies = {
-        policy.pk: policy for policy in SlaPolicy.objects.select_related("calendar").filter(pk__in=policy_ids)
-    }
+    policies = _policies_kept(tickets)
     histories = {ticket.pk: TicketHistory(initial_state=ticket.state, transitions=()) for ticket in tickets}
-    _store_clocks(tickets, now, histories, policies)
+    _store_clocks(tickets, now, histories, policies, targets_kept(policy_ids=policies))
 
 
 def _store_clocks(
@@ -142,9 +143,12 @@ def _store_clocks(
     now: dt.datetime,
     histories: Mapping[int, TicketHistory],
     policies: Mapping[int, SlaPolicy | None],
+    targets: Mapping[tuple[int, int], SlaTarget] | None = None,
 ) -> None:
-    """Read each ticket's clock and save the due dates that changed (one update for all)."""
-    targets = policy_targets(policy_ids=set(policies))
+    """Read each ticket's clock and save the due dates that changed (one update for all); ``targets``
+    of ``policies`` when the caller has them."""
+    if targets is None:
+        targets = policy_targets(policy_ids=set(policies))
     changed: list[Ticket] = []
     fields: set[str] = set()
     for ticket in tickets:

@@ -11,6 +11,7 @@ class CategoryFieldInline(admin.TabularInline):  # type: ignore[type-arg]
 
 @admin.register(Category)
 class CategoryAdmin(AuditedModelAdmin):
+    reference_data = True
     list_display = ("name_fr", "name_en", "parent", "default_team", "is_active")
     list_filter = ("is_active", "default_kind")
     search_fields = ("name_fr", "name_en")
@@ -21,6 +22,7 @@ class CategoryAdmin(AuditedModelAdmin):
 
 @admin.register(PriorityRule)
 class PriorityRuleAdmin(AuditedModelAdmin):
+    reference_data = True
     list_display = ("impact", "urgency", "priority")
     list_editable = ("priority",)
 

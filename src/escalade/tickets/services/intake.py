@@ -23,11 +23,13 @@ from escalade.accounts.models import Team, TeamMembership, User
 from escalade.contracts.selectors import ContractMatch, contract_match
 from escalade.core.actors import Actor
 from escalade.core.errors import ValidationFailed
+from escalade.core.refdata import refdata
 from escalade.core.services import JSONValue
 from escalade.notifications.models import NotificationKind
 from escalade.notifications.services import Notice, notify_many, supervisors
 from escalade.orgs.models import Organisation, Site
 from escalade.sla.models import SlaPolicy
+from escalade.sla.selectors import default_policy_kept
 from escalade.tickets.choices import ITIL_MATRIX, OPEN_STATES, Channel, FieldType, Impact, State, Urgency
 from escalade.tickets.models import Category, PriorityRule, Tag, Ticket, TicketSequence
 from escalade.tickets.services._common import record
@@ -86,6 +88,12 @@ def matrix_priority(*, matrix: PriorityMatrix, impact: int, urgency: int) -> int
     if impact not in Impact.values or urgency not in Urgency.values:
         raise ValidationFailed("impact and urgency must be 1, 2 or 3", field="impact")
     return matrix.get((impact, urgency)) or ITIL_MATRIX[(impact, urgency)]
+
+
+def priority_matrix_cached() -> dict[tuple[int, int], int]:
+    """The edited cells of the matrix, kept per process (``core.refdata``; the admin says when they
+    change)."""
+    return refdata("tickets.priority_matrix", None, priority_matrix)
 
 
 def priority_for(*, impact: int, urgency: int) -> int:
@@ -229,8 +237,13 @@ def first_line_choose(
 def first_line_team(
     *, organisation: Organisation, category: Category | None, addressed: Team | None = None
 ) -> Team | None:
-    """The team a new ticket of ``organisation`` goes to (see :func:`first_line_choose`)."""
-    teams = first_line_teams(organisation_ids=[organisation.pk]).get(organisation.pk, [])
+    """The team a new ticket of ``organisation`` goes to (see :func:`first_line_choose`); the teams
+    serving an organisation are kept per process (``core.refdata``)."""
+    teams = refdata(
+        "tickets.first_line_teams",
+        organisation.pk,
+        lambda: first_line_teams(organisation_ids=[organisation.pk]).get(organisation.pk, []),
+    )
     return first_line_choose(teams=teams, category=category, addressed=addressed)
 
 
@@ -283,8 +296,8 @@ def least_loaded_agent(*, team: Team) -> User | None:
 
 
 def default_sla_policy() -> SlaPolicy | None:
-    """The policy of requests that no contract covers."""
-    return SlaPolicy.objects.filter(is_default=True).first()
+    """The policy of requests that no contract covers (kept per process, ``core.refdata``)."""
+    return default_policy_kept()
 
 
 def ticket_build(
@@ -361,7 +374,7 @@ def ticket_create(
         channel=channel, impact=impact, urgency=urgency, priority=priority, priority_reason=priority_reason,
         site=site, tags=tags, custom_fields=custom_fields, watchers=watchers, team=team,
     )  # fmt: skip
-    checked = intake_check(request, matrix=priority_matrix(cell=(request.impact, request.urgency)))
+    checked = intake_check(request, matrix=priority_matrix_cached())
     organisation, category = checked.organisation, request.category
     now = timezone.now()
     team = first_line_team(organisation=organisation, category=category, addressed=request.team)
