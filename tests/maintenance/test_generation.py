@@ -69,6 +69,24 @@ def test_a_plan_declaring_a_window_silences_the_clients_alerts(make_plan, world)
     )
 
 
+def test_a_plan_for_a_group_of_assets_links_the_group_to_each_occurrence(make_plan, world) -> None:
+    from escalade.assets.models import AssetKind, AssetStatus
+    from tests.assets.factories import AssetFactory
+
+    servers = [AssetFactory.create(organisation=world.client_a, kind=AssetKind.SERVER) for _ in range(2)]
+    AssetFactory.create(organisation=world.client_a, kind=AssetKind.SERVER, status=AssetStatus.DISPOSED)
+    AssetFactory.create(organisation=world.client_a, kind=AssetKind.LAPTOP)
+    AssetFactory.create(organisation=world.client_b, kind=AssetKind.SERVER)
+    make_plan(asset_filter={"kinds": ["server"]}, lead_days=1)
+
+    occurrences_generate(now=MONDAY)
+
+    ticket = MaintenanceOccurrence.objects.get().ticket
+    assert ticket is not None
+    # The client's servers still in service, never another client's, never the laptop.
+    assert sorted(ticket.asset_links.values_list("asset_id", flat=True)) == sorted(s.pk for s in servers)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_generating_at_once_create_each_occurrence_once(make_plan) -> None:
     if connection.vendor != "postgresql":

@@ -16,6 +16,8 @@ from django.utils.translation import gettext_noop
 
 from escalade.accounts.models import User
 from escalade.alerts.services import maintenance_create
+from escalade.assets.models import Asset, AssetStatus, TicketAsset
+from escalade.assets.selectors import AssetFilter
 from escalade.core.actors import Actor
 from escalade.core.errors import ConflictError, PermissionDeniedError, ValidationFailed
 from escalade.core.services import configuration_save, event_record
@@ -192,6 +194,27 @@ def occurrence_create(*, plan: MaintenancePlan, scheduled_for: dt.datetime) -> M
     return occurrence
 
 
+# A plan's group of assets is linked to each occurrence's ticket (the ticket page lists them); a group
+# larger than this is linked in part and the checklist still covers it as a whole.
+GROUP_LINK_LIMIT = 200
+
+
+def _link_group(ticket: Ticket, plan: MaintenancePlan) -> int:
+    """Link the assets of the plan's saved filter (the client's, not disposed) to ``ticket``: one read,
+    one insert; the occurrence's event says how many."""
+    if not plan.asset_filter:
+        return 0
+    group = AssetFilter.from_json(plan.asset_filter)
+    assets = group.apply(Asset.objects.filter(organisation_id=plan.organisation_id)).exclude(
+        status=AssetStatus.DISPOSED
+    )
+    ids = list(assets.order_by("pk").values_list("pk", flat=True)[:GROUP_LINK_LIMIT])
+    TicketAsset.objects.bulk_create(
+        [TicketAsset(ticket=ticket, asset_id=pk) for pk in ids], ignore_conflicts=True
+    )
+    return len(ids)
+
+
 def _checklist_text(plan: MaintenancePlan) -> str:
     lines = [plan.description.strip(), ""] if plan.description.strip() else []
     lines += [f"{number}. {step}" for number, step in enumerate(plan.steps, start=1)]
@@ -215,6 +238,7 @@ def _open_ticket(occurrence: MaintenanceOccurrence, plan: MaintenancePlan) -> No
     ticket = _give_to_plan_agent(ticket, plan)
     occurrence.ticket = ticket
     occurrence.save(update_fields=["ticket"])
+    linked = _link_group(ticket, plan)
     StepAnswer.objects.bulk_create(
         StepAnswer(occurrence=occurrence, position=position, label=label[:300])
         for position, label in enumerate(plan.steps, start=1)
@@ -232,7 +256,12 @@ def _open_ticket(occurrence: MaintenanceOccurrence, plan: MaintenancePlan) -> No
         obj=occurrence,
         action="maintenance.scheduled",
         organisation_id=occurrence.organisation_id,
-        data={"plan": plan.pk, "ticket": ticket.pk, "scheduled_for": occurrence.scheduled_for.isoformat()},
+        data={
+            "plan": plan.pk,
+            "ticket": ticket.pk,
+            "scheduled_for": occurrence.scheduled_for.isoformat(),
+            "assets": linked,
+        },  # fmt: skip
     )
 
 
