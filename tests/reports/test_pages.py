@@ -6,10 +6,12 @@ import csv
 import io
 
 import pytest
+from django.utils import translation
 from openpyxl import load_workbook
 
 from escalade.core.actors import Actor
 from escalade.reports.models import Absence
+from escalade.tickets.choices import State
 from escalade.tickets.services import ticket_create
 from tests.conftest import World
 
@@ -69,6 +71,12 @@ def test_the_supervisor_lands_on_the_dashboard(client, world):
     assert sum(row["count"] for row in board.backlog) == 2
     assert board.intake_today == 2
     assert "Congé B" in response.content.decode()
+    # The backlog says states in words (the supervisor reads French), not codes.
+    page = response.content.decode()
+    with translation.override("fr"):
+        for row in board.backlog:
+            assert f"<td>{State(row['state']).label}</td>" in page
+            assert f"<td>{row['state']}</td>" not in page
 
 
 def test_the_dashboard_costs_the_same_whatever_the_backlog(client, world, django_assert_max_num_queries):

@@ -110,6 +110,17 @@ def overdue_by(remaining: dt.timedelta | None) -> str:
 
 
 @register.filter
+def state_label(code: str) -> str:
+    """A ticket state's name for people ("In progress"), from its code ("in_progress")."""
+    from escalade.tickets.choices import State  # noqa: PLC0415 - template tags load before the apps
+
+    try:
+        return str(State(code).label)
+    except ValueError:
+        return code
+
+
+@register.filter
 def is_past(moment: dt.datetime | None) -> bool:
     return moment is not None and moment <= timezone.now()
 
