@@ -17,6 +17,7 @@ from unittest import mock
 from django.db import transaction
 
 from escalade.core.actors import Actor
+from escalade.core.events import muted
 from escalade.notifications.services import history as notifications_history
 
 LOADERS = (
@@ -68,7 +69,8 @@ def load_demo(*, progress: Callable[[str], None] = lambda _step: None) -> DemoCo
         module_path, _, function = path.partition(":")
         loader = getattr(import_module(module_path), function)
         progress(f"{module_path.split('.')[1]}: {function}")
-        # Past activity: under the bell, never mailed (ADR 0024: the demo does not flood the console).
-        with transaction.atomic(), notifications_history():
+        # Past activity: under the bell, never mailed (ADR 0024: the demo does not flood the console),
+        # and no demo webhook is sent for it (tests/webhooks/test_demo.py).
+        with transaction.atomic(), notifications_history(), muted("webhooks.deliver"):
             loader(context)
     return context

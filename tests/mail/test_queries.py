@@ -23,9 +23,12 @@ pytestmark = pytest.mark.django_db
 
 # A message on its own (``escalade mail ingest`` from an MTA, a quarantine retry): 6 for the mail itself
 # (lookup, savepoint, rate, sender, record), 7 for a reply (its ticket); the rest is the ticket service.
-NEW_TICKET = 23  # ticket_create: contract, team, reference, SLA, the acknowledgement (1), the outbox (1),
-# the reports' fact and rollup (2); the contract's decision at intake (1: the contracts, ADR 0017)
-REPLY = 22  # ticket_reply: row lock, event, SLA, the mails to the team's agents (2, whatever their number),
+NEW_TICKET = 19  # ticket_create: reference, SLA, the acknowledgement (1), the outbox (1), the reports' fact
+# and rollup (2); the contract's decision at intake (ADR 0017); the requester's notification preferences
+# and the bell's row (2, ADR 0024); the matrix, teams, contracts, policies and targets are kept per
+# process (core.refdata)
+REPLY = 21  # ticket_reply: row lock, event, SLA, the mails to the team's agents (2, whatever their number),
+# the notification preferences and bell rows (ADR 0024; policies and targets are kept per process),
 # the outbox (1), the reports (3: history, targets, the fact; an unchanged fact writes nothing)
 
 # The poller: per chunk of fetched messages, 1 already-claimed lookup and 3 lookups (senders' accounts,
@@ -36,12 +39,13 @@ REPLY = 22  # ticket_reply: row lock, event, SLA, the mails to the team's agents
 POLL, CLAIMS = 1 + 3 + 2 + 2 + 2, 2
 # ticket_create_many: its savepoint, the matrix, contracts, teams, references, the default policy, the
 # tickets, events, acknowledgements, policies, targets, due dates, the outbox (after-commit work), the
-# reports' facts and rollups (2); the contract's decision at intake (1: the contracts, once per batch).
-CREATIONS = 2 + 15
+# reports' facts and rollups (2); the contract's decision at intake (1: the contracts, once per batch);
+# the notification preferences and the bell's rows (2); the reference data is kept per process.
+CREATIONS = 2 + 14
 # ticket_reply_many: its savepoint, the row locks, follow-ups, tickets, events, the agents to mail (1,
 # whatever their number), the mails, policies, histories, targets (the due dates did not move), the outbox,
 # the reports (3: history, targets, facts).
-REPLIES = 2 + 13
+REPLIES = 2 + 12  # with the preferences and bell rows, without policies and targets (kept)
 # and one insert for the records of all the messages (the "+ 1" below).
 
 

@@ -145,8 +145,8 @@ def test_a_batch_of_replies_runs_a_constant_number_of_queries(world, make_ticket
     # The savepoint and its release, the row locks, follow-ups, tickets, events, the team's agents, the
     # mails, the histories (the due dates did not move), the outbox; the reports: the histories and
     # facts (2; facts that did not change write nothing). Policies and targets are kept per process
-    # (core.refdata).
-    assert len(queries.captured_queries) == 2 + 10
+    # (core.refdata). The recipients' notification preferences and the bell's rows (ADR 0024): 2 more.
+    assert len(queries.captured_queries) == 2 + 12
 
 
 def test_one_refused_reply_fails_the_whole_batch_and_names_it(world, make_ticket, at):

@@ -261,7 +261,7 @@ def _open_ticket(occurrence: MaintenanceOccurrence, plan: MaintenancePlan) -> No
             "ticket": ticket.pk,
             "scheduled_for": occurrence.scheduled_for.isoformat(),
             "assets": linked,
-        },  # fmt: skip
+        },
     )
 
 
