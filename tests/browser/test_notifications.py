@@ -60,7 +60,7 @@ def test_the_bell_counts_news_and_forgets_it_once_read(browser, pages, live_serv
 
     # Something happens: the supervisor gives the agent the ticket. The open page's bell counts it.
     ticket_assign(actor=Actor.of(world.supervisor), ticket=ticket, team=agent.teams.get(), assignee=agent)
-    expect(bell.locator(".bell-count")).to_have_text("1")
+    expect(bell.locator(".bell-count")).to_have_text("1", timeout=3 * POLL_SECONDS * 1000)
 
     bell.click()
     expect(desk.locator("li.notification.unread")).to_contain_text(words["assigned"])
@@ -72,9 +72,11 @@ def test_the_bell_counts_news_and_forgets_it_once_read(browser, pages, live_serv
     portal = pages["requester"] = _sign_in(browser, base, requester, language)
     portal.goto(f"{base}/portal/")
     portal_bell = portal.locator("#notification-bell")
-    expect(portal_bell.locator(".bell-count")).to_have_text("1")  # the acknowledgement of the request
+    expect(portal_bell.locator(".bell-count")).to_have_text(
+        "1", timeout=3 * POLL_SECONDS * 1000
+    )  # the acknowledgement of the request
     ticket_reply(actor=Actor.of(agent), ticket=ticket, body="On it.")
-    expect(portal_bell.locator(".bell-count")).to_have_text("2")
+    expect(portal_bell.locator(".bell-count")).to_have_text("2", timeout=3 * POLL_SECONDS * 1000)
     portal_bell.click()
     expect(portal.locator("li.notification.unread").first).to_contain_text(words["replied"])
     portal.get_by_role("button", name=words["all"]).click()

@@ -22,7 +22,7 @@ def test_escalade_demo_boots_on_sqlite_and_serves_both_languages(tmp_path):
         french = Browser(f"http://127.0.0.1:{port}", language="fr")
         health = wait_for(
             lambda: (h := french.json("/health")) and h["worker"] and h["worker"]["last_seen"] and h,
-            timeout=90,
+            timeout=240,  # first boot: migrations, static files, demo data (about 100 s on a busy machine)
             what="/health with a worker heartbeat",
             log_path=log,
         )
