@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from escalade.accounts.models import Team, User
 from escalade.assets.selectors import AssetFilter
 from escalade.maintenance.models import ExpiringItem, ExpiringKind, HolidayRule, MaintenancePlan, Outcome
+from escalade.maintenance.services import PLAN_FIELDS
 from escalade.orgs.models import Organisation, Site
 from escalade.sla.models import BusinessCalendar
 
@@ -33,25 +34,8 @@ class PlanForm(forms.ModelForm):  # type: ignore[type-arg]
 
     class Meta:
         model = MaintenancePlan
-        fields = (
-            "organisation",
-            "site",
-            "name",
-            "description",
-            "team",
-            "agent",
-            "contact",
-            "recurrence",
-            "first_date",
-            "at_time",
-            "time_zone",
-            "duration_minutes",
-            "lead_days",
-            "holiday_rule",
-            "calendar",
-            "silences_alerts",
-            "is_active",
-        )
+        # What the service saves, but the group of assets and the steps (typed as text, cleaned below).
+        fields = tuple(name for name in PLAN_FIELDS if name not in {"asset_filter", "steps"})
         widgets = {
             "first_date": forms.DateInput(attrs={"type": "date"}),
             "at_time": forms.TimeInput(attrs={"type": "time"}),
