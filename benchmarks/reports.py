@@ -1,6 +1,8 @@
 """Reports at a modest size: the dashboard, one client's month (PDF included), 12 months of all clients.
 
     .venv/bin/python benchmarks/reports.py --tickets 20000     # its own database, escalade_bench_reports
+    .venv/bin/python benchmarks/reports.py --tickets 20000 --name bench_facts   # another database
+    .venv/bin/python benchmarks/reports.py --database bench_1000000 --workers 2  # a generated database
 
 Tickets are written straight into the table (12 months, 10 clients, 3 teams, 8 categories, 10 % open;
 resolved ones answered within hours), then ``rollups_rebuild`` computes their facts and rollups (timed:
@@ -10,6 +12,7 @@ the rebuild command's speed). The figures then come from the rollups and the fac
 from __future__ import annotations
 
 import argparse
+import resource
 import statistics
 import sys
 import time
@@ -105,9 +108,9 @@ def bench_reports(*, tickets: int) -> dict[str, object]:
     from escalade.reports.selectors import ReportFilters
 
     _fill(tickets)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), _cpu()
     counted = rollups_rebuild()
-    rebuild = time.perf_counter() - start
+    rebuild, rebuild_cpu = time.perf_counter() - start, _cpu() - cpu
     supervisor = User.objects.get(email="supervisor@provider.example")
     client = Organisation.objects.get(slug="client-0")
     all_clients = frozenset(Organisation.objects.values_list("pk", flat=True))
@@ -117,14 +120,23 @@ def bench_reports(*, tickets: int) -> dict[str, object]:
     year = ReportFilters(start=today - dt.timedelta(days=365), end=today, organisation_ids=all_clients)
     return {
         "tickets": counted,
-        "rebuild (facts and rollups)": f"{rebuild:.1f} s ({counted / rebuild:.0f} tickets/s)",
+        "rebuild (facts and rollups)": (
+            f"{rebuild:.1f} s ({counted / rebuild:.0f} tickets/s; CPU {rebuild_cpu:.1f} s, "
+            f"{1e6 * rebuild_cpu / max(counted, 1):.0f} µs per ticket)"
+        ),
         "dashboard (supervisor)": _timed(lambda: dashboard_for(user=supervisor), 20),
         "one client's month, PDF included": _timed(lambda: monthly_pdf(report=report), 5),
         "12 months, all clients": _timed(lambda: report_content(filters=year), 5),
     }
 
 
-def bench_generated() -> dict[str, object]:
+def _cpu() -> float:
+    """CPU seconds of this process and of its finished children (the facts' workers)."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
+def bench_generated(*, workers: int) -> dict[str, object]:
     """The same figures on a database made by ``escalade generate`` (``--database bench_1000000``):
     the facts its tickets miss are computed (timed, resumable), the rollups rebuilt set-based (timed),
     then the busiest client's month and every client's year are measured for its first supervisor."""
@@ -139,12 +151,12 @@ def bench_generated() -> dict[str, object]:
     from escalade.reports.dashboard import dashboard_for
     from escalade.reports.models import MonthlyReport, TicketFact
     from escalade.reports.monthly import monthly_pdf
-    from escalade.reports.rollups import facts_rebuild, rollups_from_facts_sql
+    from escalade.reports.rollups import facts_rebuild_parallel, rollups_from_facts_sql
     from escalade.reports.selectors import ReportFilters
 
-    start = time.perf_counter()
-    computed = facts_rebuild(missing_only=True)
-    facts_s = time.perf_counter() - start
+    start, cpu = time.perf_counter(), _cpu()
+    computed = facts_rebuild_parallel(workers=workers, batch=2000, missing_only=True)
+    facts_s, facts_cpu = time.perf_counter() - start, _cpu() - cpu
     start = time.perf_counter()
     rows = rollups_from_facts_sql()
     rollups_s = time.perf_counter() - start
@@ -160,7 +172,10 @@ def bench_generated() -> dict[str, object]:
     year = ReportFilters(start=today - dt.timedelta(days=365), end=today, organisation_ids=all_clients)
     return {
         "facts": TicketFact.objects.count(),
-        "facts computed now": f"{computed} in {facts_s:.1f} s ({computed / max(facts_s, 1e-3):.0f}/s)",
+        "facts computed now": (
+            f"{computed} in {facts_s:.1f} s ({computed / max(facts_s, 1e-3):.0f}/s, {workers} workers; "
+            f"CPU {facts_cpu:.1f} s, {1e6 * facts_cpu / max(computed, 1):.0f} µs per ticket)"
+        ),
         "rollups (set-based)": f"{rows} rows in {rollups_s:.1f} s",
         "busiest client's tickets": busiest["n"],
         "dashboard (supervisor)": _timed(lambda: dashboard_for(user=supervisor), 20),
@@ -174,14 +189,16 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--tickets", type=int, default=20_000)
+    parser.add_argument("--name", default="bench_reports", help="the database of --tickets (escalade_NAME)")
     parser.add_argument("--database", default="", help="a generated database (bench_1000000) instead")
+    parser.add_argument("--workers", type=int, default=2, help="processes computing the missing facts")
     args = parser.parse_args()
     if args.database:
         bench_django(args.database)
-        for key, value in bench_generated().items():
+        for key, value in bench_generated(workers=args.workers).items():
             print(f"{key:<34}  {value}", flush=True)
         return
-    bench_django("bench_reports")
+    bench_django(args.name)
     for key, value in bench_reports(tickets=args.tickets).items():
         print(f"{key:<34}  {value}")
 

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from escalade.sla.businesstime import (
     WorkingCalendar,
     _walk,
+    _working_spans,
     add_business_time,
     business_time_between,
     next_working_instant,
@@ -488,3 +489,43 @@ def test_property_long_ranges_sum_whole_days_as_the_walk_counts_them(
     end = start + length
 
     assert between(calendar, start, end) == _walk(calendar, start, end)
+
+
+def _add_by_walk(calendar: WorkingCalendar, start: datetime, duration: timedelta) -> datetime:
+    """The first implementation of :func:`add_business_time`: span by span from ``start`` (the
+    reference the memoised days must equal)."""
+    if duration == timedelta(0):
+        return start.astimezone(UTC)
+    remaining = duration
+    for low, high in _working_spans(calendar, since=start.astimezone(UTC)):
+        if high - low >= remaining:
+            return low + remaining
+        remaining -= high - low
+    raise AssertionError("unreachable: the spans never end")
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    calendar=st.sampled_from([*CALENDARS, SANTIAGO, SANTIAGO_ALWAYS]),
+    start=starts | near_dst,
+    duration=st.timedeltas(min_value=timedelta(0), max_value=400 * HOUR),
+)
+def test_property_the_memoised_days_add_as_the_walk(
+    calendar: WorkingCalendar, start: datetime, duration: timedelta
+) -> None:
+    # The facts of a million tickets reuse each calendar day's spans: same instants as walking.
+    assert add(calendar, start, duration) == _add_by_walk(calendar, start, duration)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    calendar=st.sampled_from([*CALENDARS, SANTIAGO, SANTIAGO_ALWAYS]),
+    start=starts | near_dst,
+    length=st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=12)),
+)
+def test_property_the_memoised_days_count_as_the_walk(
+    calendar: WorkingCalendar, start: datetime, length: timedelta
+) -> None:
+    start = start.astimezone(UTC)
+
+    assert between(calendar, start, start + length) == _walk(calendar, start, start + length)

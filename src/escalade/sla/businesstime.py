@@ -63,6 +63,8 @@ class WorkingCalendar:
     _running_totals: dict[int, tuple[dt.timedelta, ...]] = field(
         default_factory=dict, init=False, repr=False, compare=False, hash=False
     )
+    # Each local day asked about: its bounds in UTC, its working spans and their total (see ``_day``).
+    _days: dict[dt.date, _Day] = field(default_factory=dict, init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         _check_time_zone(self.time_zone)
@@ -132,13 +134,29 @@ def add_business_time(
         raise ValueError(f"duration must not be negative, got {duration}")
     if duration == ZERO:
         return origin
-    remaining = duration
-    spans = _working_spans(calendar, since=origin)
+    # Day by day through the calendar's memoised local days: a whole day that does not use up what
+    # is left is skipped by its total; the day where the count runs out is walked span by span.
+    remaining, last_work = duration, origin
+    day = _day_of(calendar, origin)
     while True:
-        low, high = next(spans)
-        if high - low >= remaining:
-            return low + remaining
-        remaining -= high - low
+        if day.start >= origin and ZERO < day.total < remaining:
+            remaining -= day.total
+            last_work = day.spans[-1][1]
+        elif day.end > origin and day.total:
+            for low, high in day.spans:
+                if high <= origin:
+                    continue
+                low = max(low, origin)
+                if high - low >= remaining:
+                    return low + remaining
+                remaining -= high - low
+                last_work = high
+        elif day.start - last_work > SEARCH_LIMIT:
+            raise ValueError(
+                f"the calendar has no working time in the {SEARCH_LIMIT.days} days after "
+                f"{last_work:%Y-%m-%d}: check its weekly hours and closed days"
+            )
+        day = _day(calendar, day.date + ONE_DAY)
 
 
 def business_time_between(*, calendar: WorkingCalendar, start: dt.datetime, end: dt.datetime) -> dt.timedelta:
@@ -146,22 +164,79 @@ def business_time_between(*, calendar: WorkingCalendar, start: dt.datetime, end:
     origin, finish = _as_utc(start, name="start"), _as_utc(end, name="end")
     if finish <= origin:
         return ZERO
-    # A long range (a ticket open for months) is its partial first and last days plus the whole
-    # local days in between, whose working time is summed per year once: not walked day by day.
+    # The partial first and last local days, span by span, plus the whole days in between: a few
+    # summed from the memoised days, a long range (a ticket open for months) from the running sums
+    # per year. The local days come from a per-calendar memo (``_day``): computed once per day.
+    first, last = _day_of(calendar, origin), _day_of(calendar, finish)
+    if first.date == last.date:
+        return _clipped(first, origin, finish)
+    total = _clipped(first, origin, finish) + _clipped(last, origin, finish)
+    after, before = first.date + ONE_DAY, last.date
+    if before - after < WHOLE_DAYS_WORTH_SUMMING:
+        while after < before:
+            total += _day(calendar, after).total
+            after += ONE_DAY
+        return total
+    return total + _whole_days(calendar, after, before)
+
+
+@dataclass(frozen=True, slots=True)
+class _Day:
+    """A local day of a calendar: its bounds in UTC (``[start, end)``, consecutive days' bounds cut
+    time into consecutive ranges), its working spans clipped to them, their total."""
+
+    date: dt.date
+    start: dt.datetime
+    end: dt.datetime
+    spans: tuple[Span, ...]
+    total: dt.timedelta
+
+
+def _day(calendar: WorkingCalendar, day: dt.date) -> _Day:
+    """The local ``day`` of ``calendar``, computed once per calendar (the facts of a million tickets
+    ask about the same few hundred days)."""
+    found = calendar._days.get(day)
+    if found is not None:
+        return found
     zone = calendar.zone
-    first = origin.astimezone(zone).date() + ONE_DAY
-    while _day_start(zone, first) < origin:  # a clock set back past midnight
-        first += ONE_DAY
-    last = finish.astimezone(zone).date()
-    while _day_start(zone, last) > finish:
-        last -= ONE_DAY
-    if last - first < WHOLE_DAYS_WORTH_SUMMING:
-        return _walk(calendar, origin, finish)
-    return (
-        _walk(calendar, origin, _day_start(zone, first))
-        + _whole_days(calendar, first, last)
-        + _walk(calendar, _day_start(zone, last), finish)
-    )
+    start, end = _day_start(zone, day), _day_start(zone, day + ONE_DAY)
+    spans = []
+    for low, high in _working_spans(calendar, since=start, until=end):
+        if low >= end:
+            break
+        spans.append((low, min(high, end)))
+    total = sum((high - low for low, high in spans), ZERO)
+    calendar._days[day] = found = _Day(date=day, start=start, end=end, spans=tuple(spans), total=total)
+    return found
+
+
+def _day_of(calendar: WorkingCalendar, instant: dt.datetime) -> _Day:
+    """The local day of ``calendar`` whose UTC bounds hold ``instant`` (UTC)."""
+    hint = calendar._days.get(_HINT)  # the last day found: a clock's instants come close together
+    if hint is not None and hint.start <= instant < hint.end:
+        return hint
+    day = _day(calendar, instant.astimezone(calendar.zone).date())
+    while day.start > instant:  # a clock set back past midnight
+        day = _day(calendar, day.date - ONE_DAY)
+    while day.end <= instant:
+        day = _day(calendar, day.date + ONE_DAY)
+    calendar._days[_HINT] = day
+    return day
+
+
+_HINT = dt.date.min  # the key under which ``_day_of`` keeps the last day it found
+
+
+def _clipped(day: _Day, origin: dt.datetime, finish: dt.datetime) -> dt.timedelta:
+    """The working time of ``day`` within ``[origin, finish)``."""
+    if origin <= day.start and day.end <= finish:
+        return day.total
+    total = ZERO
+    for low, high in day.spans:
+        low, high = max(low, origin), min(high, finish)
+        if low < high:
+            total += high - low
+    return total
 
 
 def _walk(calendar: WorkingCalendar, origin: dt.datetime, finish: dt.datetime) -> dt.timedelta:
@@ -198,9 +273,9 @@ def _running_totals(calendar: WorkingCalendar, year: int) -> tuple[dt.timedelta,
     cached = calendar._running_totals.get(year)
     if cached is not None:
         return cached
-    zone, day, totals = calendar.zone, dt.date(year, 1, 1), [ZERO]
+    day, totals = dt.date(year, 1, 1), [ZERO]
     while day.year == year:
-        totals.append(totals[-1] + _walk(calendar, _day_start(zone, day), _day_start(zone, day + ONE_DAY)))
+        totals.append(totals[-1] + _day(calendar, day).total)
         day += ONE_DAY
     calendar._running_totals[year] = result = tuple(totals)
     return result

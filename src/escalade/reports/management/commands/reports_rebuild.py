@@ -1,6 +1,7 @@
 """``reports_rebuild``: recompute the ticket facts and daily rollups from the tickets and their events.
 
-``--missing-facts`` computes only the facts of tickets without one (resumable, committed per batch);
+``--missing-facts`` computes only the facts of tickets without one (resumable, committed per batch;
+``--workers N`` splits their ids over N processes);
 ``--rollups-only`` rebuilds the rollups from the facts as they are (one GROUP BY per window of days).
 """
 
@@ -11,7 +12,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from escalade.reports.rollups import facts_rebuild, rollups_from_facts_sql, rollups_rebuild
+from escalade.reports.rollups import facts_rebuild_parallel, rollups_from_facts_sql, rollups_rebuild
 
 
 class Command(BaseCommand):
@@ -21,13 +22,18 @@ class Command(BaseCommand):
         parser.add_argument("--missing-facts", action="store_true", help="only tickets without a fact")
         parser.add_argument("--rollups-only", action="store_true", help="the rollups from the facts")
         parser.add_argument("--batch", type=int, default=2000, help="tickets per transaction")
+        parser.add_argument(
+            "--workers", type=int, default=1, help="processes computing the facts, each over a share of the ids"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         start = time.perf_counter()
         if options["rollups_only"] or options["missing_facts"]:
             count = 0
             if options["missing_facts"]:
-                count = facts_rebuild(batch=options["batch"], missing_only=True)
+                count = facts_rebuild_parallel(
+                    workers=options["workers"], batch=options["batch"], missing_only=True
+                )
                 self.stdout.write(f"{count} facts computed in {time.perf_counter() - start:.1f} s")
             rows = rollups_from_facts_sql()
             self.stdout.write(f"{rows} rollup rows in {time.perf_counter() - start:.1f} s")
