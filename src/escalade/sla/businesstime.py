@@ -64,7 +64,9 @@ class WorkingCalendar:
         default_factory=dict, init=False, repr=False, compare=False, hash=False
     )
     # Each local day asked about: its bounds in UTC, its working spans and their total (see ``_day``).
-    _days: dict[dt.date, _Day] = field(default_factory=dict, init=False, repr=False, compare=False, hash=False)
+    _days: dict[dt.date, _Day] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False
+    )
 
     def __post_init__(self) -> None:
         _check_time_zone(self.time_zone)
@@ -146,10 +148,10 @@ def add_business_time(
             for low, high in day.spans:
                 if high <= origin:
                     continue
-                low = max(low, origin)
-                if high - low >= remaining:
-                    return low + remaining
-                remaining -= high - low
+                begin = max(low, origin)
+                if high - begin >= remaining:
+                    return begin + remaining
+                remaining -= high - begin
                 last_work = high
         elif day.start - last_work > SEARCH_LIMIT:
             raise ValueError(
@@ -233,9 +235,9 @@ def _clipped(day: _Day, origin: dt.datetime, finish: dt.datetime) -> dt.timedelt
         return day.total
     total = ZERO
     for low, high in day.spans:
-        low, high = max(low, origin), min(high, finish)
-        if low < high:
-            total += high - low
+        begin, end = max(low, origin), min(high, finish)
+        if begin < end:
+            total += end - begin
     return total
 
 

@@ -12,7 +12,12 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from escalade.reports.rollups import facts_rebuild_parallel, rollups_from_facts_sql, rollups_rebuild
+from escalade.reports.rollups import (
+    facts_rebuild_parallel,
+    reports_tables_vacuum,
+    rollups_from_facts_sql,
+    rollups_rebuild,
+)
 
 
 class Command(BaseCommand):
@@ -22,9 +27,7 @@ class Command(BaseCommand):
         parser.add_argument("--missing-facts", action="store_true", help="only tickets without a fact")
         parser.add_argument("--rollups-only", action="store_true", help="the rollups from the facts")
         parser.add_argument("--batch", type=int, default=2000, help="tickets per transaction")
-        parser.add_argument(
-            "--workers", type=int, default=1, help="processes computing the facts, each over a share of the ids"
-        )
+        parser.add_argument("--workers", type=int, default=1, help="processes computing the missing facts")
 
     def handle(self, *args: Any, **options: Any) -> None:
         start = time.perf_counter()
@@ -36,7 +39,9 @@ class Command(BaseCommand):
                 )
                 self.stdout.write(f"{count} facts computed in {time.perf_counter() - start:.1f} s")
             rows = rollups_from_facts_sql()
+            reports_tables_vacuum()
             self.stdout.write(f"{rows} rollup rows in {time.perf_counter() - start:.1f} s")
             return
         count = rollups_rebuild()
+        reports_tables_vacuum()
         self.stdout.write(f"{count} tickets counted in {time.perf_counter() - start:.1f} s")
