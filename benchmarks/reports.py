@@ -178,6 +178,7 @@ def bench_generated(*, workers: int) -> Iterator[tuple[str, object]]:
     supervisor = User.objects.filter(role=Role.SUPERVISOR, is_active=True).order_by("pk").first()
     if supervisor is None:  # the generator makes agents and requesters only
         provider = Organisation.objects.filter(kind="provider").order_by("pk").first()
+        assert provider is not None, "the generated database has its provider"
         supervisor = User.objects.create(
             email="bench.supervisor@provider.example", organisation=provider, role=Role.SUPERVISOR
         )
