@@ -287,7 +287,7 @@ def facts_rebuild_parallel(*, workers: int, batch: int = REBUILD_BATCH, missing_
     without a fact, with its own connection, committing per batch: stopped, it resumes with
     ``missing_only``. The facts are the sequential path's (each ticket's fact reads only its own
     rows). Forks this process: call it from a command, not from a server. Returns the facts written."""
-    if workers <= 1:
+    if workers <= 1 or connection.in_atomic_block:  # children could not see this transaction's rows
         return facts_rebuild(batch=batch, missing_only=missing_only)
     if not missing_only:
         TicketFact.objects.all().delete()
