@@ -72,8 +72,9 @@ def summary_table(figures: Figures) -> Table:
 
 def report_content(*, filters: ReportFilters) -> ReportContent:
     """Everything a report shows for ``filters``."""
-    figures = selectors.report_figures(filters=filters)
-    volumes = selectors.monthly_volumes(filters=filters)
+    rollups = selectors.rollup_pass(filters=filters)
+    figures = selectors.report_figures(filters=filters, rollups=rollups)
+    volumes = selectors.monthly_volumes(filters=filters, rollups=rollups)
     first_rate = figures.rate("first_response_met", "first_response_with_target")
     resolution_rate = figures.rate("resolution_met", "resolution_with_target")
     compliance = Table(
@@ -92,7 +93,7 @@ def report_content(*, filters: ReportFilters) -> ReportContent:
             ),
         ),
     )  # fmt: skip
-    categories = selectors.top_categories(filters=filters)
+    categories = selectors.top_categories(filters=filters, rollups=rollups)
     backlog = selectors.backlog_age(organisation_ids=filters.organisation_ids)
     charts = [
         Chart(

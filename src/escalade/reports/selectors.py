@@ -112,12 +112,44 @@ def percentile(values: Sequence[int], share: float) -> float | None:
     return round(values[low] + (values[high] - values[low]) * (position - low), 3)
 
 
-def _counters(filters: ReportFilters) -> dict[str, int]:
+@dataclass(frozen=True, kw_only=True)
+class RollupPass:
+    """The rollups of a period read once, grouped by month and category: the counters, the volumes per
+    month and the categories' volumes all come from it (a year of all clients is one scan of its
+    rollup rows, not three)."""
+
+    counters: dict[str, int]
+    months: dict[dt.date, tuple[int, int]]  # first day of the month → (created, resolved)
+    categories: dict[int | None, int]  # category id → created
+
+
+def rollup_pass(*, filters: ReportFilters) -> RollupPass:
+    """Read the period's rollups in one grouped statement (a few hundred rows: months × categories)."""
+    rows = (
+        DailyRollup.objects.filter(**filters.rollup_filter())
+        .annotate(month=TruncMonth("day"))
+        .values("month", "category_id")
+        .annotate(**{name: Sum(name) for name in COUNTERS})
+        .order_by()
+    )
+    counters: Counter[str] = Counter()
+    months: dict[dt.date, tuple[int, int]] = {}
+    categories: Counter[int | None] = Counter()
+    for row in rows:
+        counters.update({name: int(row[name] or 0) for name in COUNTERS})
+        created, resolved = months.get(row["month"], (0, 0))
+        months[row["month"]] = (created + int(row["created"] or 0), resolved + int(row["resolved"] or 0))
+        categories[row["category_id"]] += int(row["created"] or 0)
+    return RollupPass(
+        counters={name: counters.get(name, 0) for name in COUNTERS},
+        months=dict(sorted(months.items())),
+        categories=dict(categories),
+    )
+
+
+def _counters(filters: ReportFilters, rollups: RollupPass | None = None) -> dict[str, int]:
     if filters.agent_id is None:
-        sums = DailyRollup.objects.filter(**filters.rollup_filter()).aggregate(
-            **{name: Sum(name) for name in COUNTERS}
-        )
-        return {name: int(sums[name] or 0) for name in COUNTERS}
+        return (rollups or rollup_pass(filters=filters)).counters
     # Rollups carry no agent: an agent's figures come from their facts (a few thousand rows at most).
     total: Counter[str] = Counter()
     for fact in filters.facts():
@@ -134,9 +166,9 @@ def _durations(filters: ReportFilters, day: str, seconds: str) -> list[int]:
     return sorted(query.values_list(seconds, flat=True))
 
 
-def report_figures(*, filters: ReportFilters) -> Figures:
+def report_figures(*, filters: ReportFilters, rollups: RollupPass | None = None) -> Figures:
     """The figures of a period: counters from the rollups, exact median and p90 from the facts."""
-    figures = Figures(counters=_counters(filters))
+    figures = Figures(counters=_counters(filters, rollups))
     first = _durations(filters, "first_response_day", "first_response_seconds")
     resolution = _durations(filters, "resolved_day", "resolution_seconds")
     figures.first_response_median, figures.first_response_p90 = percentile(first, 0.5), percentile(first, 0.9)
@@ -164,20 +196,14 @@ def _instants(filters: ReportFilters) -> tuple[dt.datetime, dt.datetime]:
     return start, end
 
 
-def monthly_volumes(*, filters: ReportFilters) -> Table:
+def monthly_volumes(*, filters: ReportFilters, rollups: RollupPass | None = None) -> Table:
     """Created and resolved per month of the period (the trend chart)."""
-    rows = (
-        DailyRollup.objects.filter(**filters.rollup_filter())
-        .annotate(month=TruncMonth("day"))
-        .values("month")
-        .annotate(created=Sum("created"), resolved=Sum("resolved"))
-        .order_by("month")
-    )
+    months = (rollups or rollup_pass(filters=filters)).months
     return Table(
         key="volumes",
         title=str(_("Volumes per month")),
         columns=(str(_("Month")), str(_("Created")), str(_("Resolved"))),
-        rows=tuple((f"{row['month']:%Y-%m}", row["created"], row["resolved"]) for row in rows),
+        rows=tuple((f"{month:%Y-%m}", created, resolved) for month, (created, resolved) in months.items()),
     )
 
 
@@ -214,21 +240,22 @@ def satisfaction_by(*, filters: ReportFilters, dimension: str) -> Table:
     )
 
 
-def top_categories(*, filters: ReportFilters, limit: int = 10) -> Table:
+def top_categories(*, filters: ReportFilters, limit: int = 10, rollups: RollupPass | None = None) -> Table:
     """The categories with the most tickets created in the period."""
-    rows = list(
-        DailyRollup.objects.filter(**filters.rollup_filter())
-        .values("category_id")
-        .annotate(created=Sum("created"))
-        .filter(created__gt=0)
-        .order_by("-created", "category_id")[:limit]
-    )
-    names = _names(Category, (row["category_id"] for row in rows))
+    found = (rollups or rollup_pass(filters=filters)).categories
+    top = sorted(
+        ((category_id, created) for category_id, created in found.items() if created > 0),
+        key=lambda item: (-item[1], item[0] is None, item[0] or 0),
+    )[:limit]
+    names = _names(Category, (category_id for category_id, _created in top if category_id is not None))
     return Table(
         key="categories",
         title=str(_("Top categories")),
         columns=(str(_("Category")), str(_("Created"))),
-        rows=tuple((names.get(row["category_id"], str(_("None"))), row["created"]) for row in rows),
+        rows=tuple(
+            (names.get(category_id, str(_("None"))) if category_id is not None else str(_("None")), created)
+            for category_id, created in top
+        ),
     )
 
 
