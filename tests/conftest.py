@@ -16,6 +16,31 @@ from tests.orgs.factories import OrganisationFactory, ProviderFactory
 from tests.tickets.factories import default_policy
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--database-tests-only",
+        action="store_true",
+        help="deselect the tests that never reach the database (./run test's second run, on SQLite: they "
+        "already ran on PostgreSQL and their outcome does not depend on the database)",
+    )
+
+
+def uses_database(item: pytest.Item) -> bool:
+    """A test reaches the database through the ``django_db`` marker or a fixture that needs it (``db``,
+    ``transactional_db``, ``live_server``, ``world``…): all of them end in pytest-django's helper."""
+    fixtures = getattr(item, "fixturenames", ())
+    return item.get_closest_marker("django_db") is not None or "_django_db_helper" in fixtures
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not config.getoption("--database-tests-only"):
+        return
+    kept = [item for item in items if uses_database(item)]
+    if len(kept) < len(items):
+        config.hook.pytest_deselected(items=[item for item in items if not uses_database(item)])
+        items[:] = kept
+
+
 def pytest_report_header() -> list[str]:
     from django.conf import settings
 

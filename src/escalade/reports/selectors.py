@@ -8,8 +8,10 @@ import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from django.db.models import Count, QuerySet, Sum
+from django.db import connection
+from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -125,7 +127,7 @@ class RollupPass:
 
 def rollup_pass(*, filters: ReportFilters) -> RollupPass:
     """Read the period's rollups in one grouped statement (a few hundred rows: months × categories)."""
-    rows = (
+    rows: Iterable[Any] = (
         DailyRollup.objects.filter(**filters.rollup_filter())
         .annotate(month=TruncMonth("day"))
         .values("month", "category_id")
@@ -159,22 +161,38 @@ def _counters(filters: ReportFilters, rollups: RollupPass | None = None) -> dict
     return {name: total.get(name, 0) for name in COUNTERS}
 
 
-def _durations(filters: ReportFilters, day: str, seconds: str) -> list[int]:
+def _median_and_p90(filters: ReportFilters, day: str, seconds: str) -> tuple[float | None, float | None]:
+    """The exact median and p90 of the durations of the period. PostgreSQL computes them with
+    ``percentile_cont`` (a year of all clients is about a million durations, which are not worth
+    sending to Python); SQLite sends the durations and ``percentile`` interpolates the same way."""
     query = filters.facts().filter(
         **{f"{day}__gte": filters.start, f"{day}__lte": filters.end, f"{seconds}__isnull": False}
     )
-    return sorted(query.values_list(seconds, flat=True))
+    if connection.vendor != "postgresql":
+        values = sorted(query.values_list(seconds, flat=True))
+        return percentile(values, 0.5), percentile(values, 0.9)
+    inner, params = query.values_list(seconds).query.sql_with_params()
+    with connection.cursor() as cursor:
+        sql = (  # the ORM's own statement inside, its parameters apart
+            "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY d.s), "  # noqa: S608
+            f"percentile_cont(0.9) WITHIN GROUP (ORDER BY d.s) FROM ({inner}) AS d (s)"
+        )
+        cursor.execute(sql, params)
+        median, p90 = cursor.fetchone()
+    return (
+        round(median, 3) if median is not None else None,
+        round(p90, 3) if p90 is not None else None,
+    )
 
 
 def report_figures(*, filters: ReportFilters, rollups: RollupPass | None = None) -> Figures:
     """The figures of a period: counters from the rollups, exact median and p90 from the facts."""
     figures = Figures(counters=_counters(filters, rollups))
-    first = _durations(filters, "first_response_day", "first_response_seconds")
-    resolution = _durations(filters, "resolved_day", "resolution_seconds")
-    figures.first_response_median, figures.first_response_p90 = percentile(first, 0.5), percentile(first, 0.9)
-    figures.resolution_median, figures.resolution_p90 = (
-        percentile(resolution, 0.5),
-        percentile(resolution, 0.9),
+    figures.first_response_median, figures.first_response_p90 = _median_and_p90(
+        filters, "first_response_day", "first_response_seconds"
+    )
+    figures.resolution_median, figures.resolution_p90 = _median_and_p90(
+        filters, "resolved_day", "resolution_seconds"
     )
     figures.kb_deflections = kb_deflections(filters=filters)
     return figures
@@ -320,13 +338,17 @@ def backlog_age(*, organisation_ids: Iterable[int], now: dt.datetime | None = No
     open_tickets = Ticket.objects.filter(
         organisation_id__in=sorted(organisation_ids), state__in=OPEN_STATE_VALUES
     )
-    rows = []
+    bands: dict[str, Q] = {}
     for low, high in AGE_BANDS:
-        query = open_tickets.filter(created_at__lte=now - dt.timedelta(days=low))
+        band = Q(created_at__lte=now - dt.timedelta(days=low))
         if high is not None:
-            query = query.filter(created_at__gt=now - dt.timedelta(days=high))
-        label = f"{low}–{high} d" if high is not None else f"> {low} d"
-        rows.append((label, query.count()))
+            band &= Q(created_at__gt=now - dt.timedelta(days=high))
+        bands[f"{low}–{high} d" if high is not None else f"> {low} d"] = band
+    # One pass over the open tickets for every band (five counts were five scans of the backlog).
+    counts = open_tickets.aggregate(
+        **{f"band{n}": Count("pk", filter=band) for n, band in enumerate(bands.values())}
+    )
+    rows = [(label, counts[f"band{n}"]) for n, label in enumerate(bands)]
     return Table(
         key="backlog_age", title=str(_("Backlog by age")), columns=(str(_("Age")), str(_("Open tickets"))),
         rows=tuple(rows),
