@@ -1,6 +1,7 @@
 """Assets: the desk's asset list and asset page, and inventory intake (full and unchanged).
 
     .venv/bin/python benchmarks/assets.py --assets 10000 --software 50     # database escalade_bench_assets
+    .venv/bin/python benchmarks/assets.py --database bench_assets3 --parts intake   # another estate, kept
     .venv/bin/python benchmarks/run.py --only assets                       # in the suite (10,000 assets)
 
 The estate is written once with bulk inserts: ``--assets`` assets of one client (5 % printers, the rest
@@ -250,8 +251,12 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--inventories", type=int, default=300)
     parser.add_argument("--parts", default="pages,intake", help="what to measure once the estate is built")
+    parser.add_argument(
+        "--database", default="bench_assets",
+        help="the estate's database, escalade_<NAME> (created and filled if missing, reused as it is otherwise)",
+    )  # fmt: skip
     args = parser.parse_args()
-    bench_django("bench_assets")
+    bench_django(args.database.removeprefix("escalade_"))
     from django.core.management import call_command
 
     call_command("collectstatic", "--noinput", verbosity=0)  # the pages need the static manifest
