@@ -253,7 +253,7 @@ def main() -> None:
     parser.add_argument("--parts", default="pages,intake", help="what to measure once the estate is built")
     parser.add_argument(
         "--database", default="bench_assets",
-        help="the estate's database, escalade_<NAME> (created and filled if missing, reused as it is otherwise)",
+        help="the estate's database, escalade_<NAME> (built if missing or smaller, else reused as it is)",
     )  # fmt: skip
     args = parser.parse_args()
     bench_django(args.database.removeprefix("escalade_"))

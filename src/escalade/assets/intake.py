@@ -31,6 +31,7 @@ from escalade.assets.models import InventoryToken
 from escalade.assets.parsers import (
     InventoryRejectedError,
     inflate,
+    json_body_fingerprint,
     json_request,
     report_from_content,
     xml_body_fingerprint,
@@ -149,6 +150,11 @@ def _agent_name(content: dict[str, object], user_agent: str) -> str:
 
 
 def _json_exchange(enrolment: InventoryToken, data: bytes) -> HttpResponse:
+    fingerprint = json_body_fingerprint(data)
+    if fingerprint is not None and inventory_unchanged(
+        token=enrolment, device_id=fingerprint[0], body_digest=fingerprint[1]
+    ):
+        return JsonResponse({"status": "ok", "expiration": PROLOG_FREQ_HOURS})
     message = json_request(data)
     action = str(message.get("action") or message.get("query") or "").lower()
     device_id = str(message.get("deviceid") or "").strip()
@@ -163,5 +169,6 @@ def _json_exchange(enrolment: InventoryToken, data: bytes) -> HttpResponse:
     if not isinstance(content, dict) or not isinstance(content.get("hardware"), dict):
         raise InventoryRejectedError("an inventory needs content.hardware")
     report = report_from_content(device_id, content)
-    inventory_apply(token=enrolment, report=report, source="glpi-agent")
+    body_digest = fingerprint[1] if fingerprint and fingerprint[0] == device_id else ""
+    inventory_apply(token=enrolment, report=report, source="glpi-agent", body_digest=body_digest)
     return JsonResponse({"status": "ok", "expiration": PROLOG_FREQ_HOURS})

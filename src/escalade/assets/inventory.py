@@ -13,23 +13,22 @@ elements aside) with one indexed read and without parsing it: most re-inventorie
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from escalade.assets.models import (
-    Asset,
-    AssetStatus,
-    Installation,
-    InventoryToken,
-    NetworkInterface,
-    Software,
+from escalade.assets.catalogue import (
+    catalogue_forget,
+    installations_insert,
+    products_missing,
+    software_ids,
+    software_key,
 )
-from escalade.assets.normalise import name_key, publisher_key
+from escalade.assets.models import Asset, AssetStatus, Installation, InventoryToken, NetworkInterface
 from escalade.assets.parsers import Interface, InventoryReport
 from escalade.assets.parsers import Software as ReportedSoftware
 from escalade.core.actors import Actor
@@ -62,61 +61,36 @@ class InventoryOutcome:
 
 def asset_match(*, organisation: Organisation, report: InventoryReport) -> Asset | None:
     """The asset this report is about, by serial, UUID, device id, MAC address, hostname: the first
-    rule that finds exactly one asset wins. Two queries: the MAC addresses' assets, then every
-    candidate at once (each rule is an indexed lookup), ranked here."""
-    mac_assets: set[int] = set()
-    if report.macs:
-        interfaces = NetworkInterface.objects.filter(organisation=organisation, mac__in=report.macs)
-        mac_assets = set(interfaces.values_list("asset_id", flat=True)[:50])
-    wanted = Q(inventory_device_id=report.device_id) | Q(name=report.name) | Q(pk__in=mac_assets)
+    rule that finds exactly one asset wins. One query: every candidate at once (each rule is an
+    indexed lookup, the MAC addresses a semi-join on the interfaces), ranked here."""
+    macs = report.macs
+    wanted = Q(inventory_device_id=report.device_id) | Q(name=report.name)
+    if macs:
+        by_mac = NetworkInterface.objects.filter(organisation=organisation, mac__in=macs)
+        wanted |= Q(pk__in=by_mac.values("asset_id")[:50])
     if report.serial:
         wanted |= Q(serial=report.serial)
     if report.system_uuid:
         wanted |= Q(system_uuid=report.system_uuid)
-    candidates = list(
-        Asset.objects.filter(wanted, organisation=organisation).exclude(status=AssetStatus.DISPOSED)
-        .order_by("pk")[:50]
-    )  # fmt: skip
+    candidates = Asset.objects.filter(wanted, organisation=organisation).exclude(status=AssetStatus.DISPOSED)
+    if macs:
+        mac_match = NetworkInterface.objects.filter(asset=OuterRef("pk"), mac__in=macs)
+        candidates = candidates.annotate(mac_matched=Exists(mac_match))
+    found_all = list(candidates.order_by("pk")[:50])
     rules: list[Callable[[Asset], bool]] = []
     if report.serial:
         rules.append(lambda a: a.serial == report.serial)
     if report.system_uuid:
         rules.append(lambda a: a.system_uuid == report.system_uuid)
     rules.append(lambda a: a.inventory_device_id == report.device_id)
-    rules.append(lambda a: a.pk in mac_assets)
+    if macs:
+        rules.append(lambda a: bool(a.mac_matched))  # type: ignore[attr-defined]  # the annotation
     rules.append(lambda a: a.name == report.name and not (report.serial and a.serial))
     for rule in rules:
-        found = [asset for asset in candidates if rule(asset)]
+        found = [asset for asset in found_all if rule(asset)]
         if len(found) == 1:
             return found[0]
     return None
-
-
-def software_resolve(items: Iterable[ReportedSoftware]) -> dict[tuple[str, str], Software]:
-    """The catalogue products for reported software, created where new, by
-    ``(publisher_key, name_key)``."""
-    wanted: dict[tuple[str, str], ReportedSoftware] = {}
-    for item in items:
-        wanted.setdefault((publisher_key(item.publisher), name_key(item.name, item.publisher)), item)
-    if not wanted:
-        return {}
-    existing = _software_by_key(wanted)
-    missing = [
-        Software(publisher=item.publisher[:200], name=item.name[:200], publisher_key=key[0], name_key=key[1])
-        for key, item in wanted.items()
-        if key not in existing
-    ]
-    if missing:
-        Software.objects.bulk_create(missing, ignore_conflicts=True)  # another agent may create it too
-        existing.update(_software_by_key({(s.publisher_key, s.name_key): None for s in missing}))
-    return existing
-
-
-def _software_by_key(keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Software]:
-    keys = list(keys)
-    by_name = Software.objects.filter(name_key__in={name for _, name in keys})
-    wanted = set(keys)
-    return {(s.publisher_key, s.name_key): s for s in by_name if (s.publisher_key, s.name_key) in wanted}
 
 
 def _sync_interfaces(asset: Asset, interfaces: list[Interface], *, creating: bool) -> bool:
@@ -134,11 +108,10 @@ def _sync_interfaces(asset: Asset, interfaces: list[Interface], *, creating: boo
 
 
 def _sync_software(asset: Asset, report: InventoryReport, *, creating: bool) -> tuple[list[str], list[str]]:
-    products = software_resolve(report.software)
+    products = software_ids(report.software)
     wanted: dict[tuple[int, str], ReportedSoftware] = {}
     for item in report.software:
-        product = products[(publisher_key(item.publisher), name_key(item.name, item.publisher))]
-        wanted.setdefault((product.pk, item.version), item)
+        wanted.setdefault((products[software_key(item)], item.version), item)
     current: dict[tuple[int, str], tuple[int, str]] = {}
     if not creating:
         rows = Installation.objects.filter(asset=asset).values_list(
@@ -149,17 +122,29 @@ def _sync_software(asset: Asset, report: InventoryReport, *, creating: bool) -> 
     if stale:
         Installation.objects.filter(pk__in=[pk for pk, _ in stale.values()]).delete()
     added = [key for key in wanted if key not in current]
-    Installation.objects.bulk_create(
-        Installation(
-            asset=asset, software_id=software_id, version=version,
-            installed_on=dt.date.fromisoformat(wanted[software_id, version].installed_on or "")
-            if wanted[software_id, version].installed_on else None,
-        )
-        for software_id, version in added
-    )  # fmt: skip
+    rows_added = [(pk, version, wanted[pk, version].installed_on) for pk, version in added]
+    if installations_insert(asset.pk, rows_added) < len(added):
+        _insert_again(asset, added, wanted)
     installed = sorted(f"{wanted[key].name} {key[1]}".strip() for key in added)
     removed = sorted(f"{name} {key[1]}".strip() for key, (_, name) in stale.items())
     return installed, removed
+
+
+def _insert_again(
+    asset: Asset, added: list[tuple[int, str]], wanted: dict[tuple[int, str], ReportedSoftware]
+) -> None:
+    """Some installations were not written: already there (another agent of this machine at the same
+    moment), or their product id came from a cache that outlived the product. The latter are resolved
+    again from the catalogue, the cache forgotten."""
+    gone = products_missing(pk for pk, _ in added)
+    if not gone:
+        return
+    catalogue_forget()
+    items = [wanted[key] for key in added if key[0] in gone]
+    products = software_ids(items, cached=False)
+    installations_insert(
+        asset.pk, [(products[software_key(item)], item.version, item.installed_on) for item in items]
+    )
 
 
 def _touch_seen(asset: Asset, now: dt.datetime, body_digest: str = "") -> None:
