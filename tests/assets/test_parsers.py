@@ -75,7 +75,7 @@ def test_the_streaming_read_makes_the_report_the_whole_tree_made(body: bytes) ->
     assert (request.query, request.device_id) == ((root.findtext("QUERY") or "").strip().upper(), device_id)
     assert report_from_content(request.device_id, request.content) == expected
     assert request.content.get("versionclient") == (
-        _whole_tree(content).get("versionclient") if content else None
+        _whole_tree(content).get("versionclient") if content is not None else None
     )
 
 
