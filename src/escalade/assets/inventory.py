@@ -34,7 +34,6 @@ from escalade.core.actors import Actor
 from escalade.core.events import publish
 from escalade.core.models import Event
 from escalade.core.services import event_build
-from escalade.orgs.models import Organisation
 
 INVENTORY_FIELDS = (
     "name",
@@ -58,11 +57,11 @@ class InventoryOutcome:
     removed: list[str] = field(default_factory=list)
 
 
-def asset_match(*, organisation: Organisation, report: InventoryReport) -> Asset | None:
+def asset_match(*, organisation_id: int, report: InventoryReport) -> Asset | None:
     """The asset this report is about, by serial, UUID, device id, MAC address, hostname: the first
     rule that finds exactly one asset wins. One statement: every candidate at once (each rule an
     indexed lookup, the MAC addresses a semi-join on the interfaces), ranked here."""
-    candidates = list(Asset.objects.raw(*_candidates_sql(organisation.pk, report)))
+    candidates = list(Asset.objects.raw(*_candidates_sql(organisation_id, report)))
     rules: list[Callable[[Asset], bool]] = []
     if report.serial:
         rules.append(lambda a: a.serial == report.serial)
@@ -180,13 +179,13 @@ def inventory_unchanged(*, token: InventoryToken, device_id: str, body_digest: s
     """The asset whose last inventory from agent ``device_id`` had the body fingerprint
     ``body_digest`` (``parsers.xml_body_fingerprint``): nothing to apply, only "last seen" to note (at
     most once per resolution). One indexed read (organisation, device id); None: parse and apply."""
-    asset = (
-        Asset.objects.filter(organisation_id=token.organisation_id, inventory_device_id=device_id)
-        .exclude(status=AssetStatus.DISPOSED)
-        .only("pk", "last_inventory_at", "inventory_body_digest")
-        .order_by("pk")
-        .first()
-    )
+    table = connection.ops.quote_name(Asset._meta.db_table)
+    found = Asset.objects.raw(
+        f"SELECT id, last_inventory_at, inventory_body_digest FROM {table}"  # noqa: S608 - name from _meta
+        " WHERE organisation_id = %s AND inventory_device_id = %s AND NOT (status = %s) ORDER BY id LIMIT 1",
+        [token.organisation_id, device_id, AssetStatus.DISPOSED.value],
+    )  # raw: the ORM's composition cost more than this indexed read, on every re-inventory
+    asset = next(iter(found), None)
     if asset is None or asset.inventory_body_digest != body_digest:
         return None
     _touch_seen(asset, timezone.now())
@@ -200,24 +199,24 @@ def inventory_apply(
     """Create or update the asset ``report`` describes, in ``token``'s organisation; record what changed
     (``asset.created``/``asset.updated`` with the fields, ``asset.software_changed`` with the lists).
     ``body_digest``: the XML body's fingerprint, kept for :func:`inventory_unchanged`."""
-    organisation = token.organisation
+    organisation_id = token.organisation_id
     now = timezone.now()
     digest = report.digest()
-    asset = asset_match(organisation=organisation, report=report)
+    asset = asset_match(organisation_id=organisation_id, report=report)
     if asset is not None and asset.inventory_digest == digest:
         _touch_seen(asset, now, body_digest)
         return InventoryOutcome(asset=asset, result="unchanged")
     if asset is None:
         # Two agents of one new machine at once (FusionInventory and OCS) must not make two assets: new
         # machines of one organisation are created one at a time, and the match is tried again.
-        InventoryToken.objects.select_for_update().filter(organisation=organisation).order_by("pk").first()
-        asset = asset_match(organisation=organisation, report=report)
+        _lock_new_machines(organisation_id)
+        asset = asset_match(organisation_id=organisation_id, report=report)
         if asset is not None and asset.inventory_digest == digest:
             _touch_seen(asset, now, body_digest)
             return InventoryOutcome(asset=asset, result="unchanged")
     creating = asset is None
     if asset is None:
-        asset = Asset(organisation=organisation, kind=report.kind, status=AssetStatus.IN_USE)
+        asset = Asset(organisation_id=organisation_id, kind=report.kind, status=AssetStatus.IN_USE)
     before = {name: getattr(asset, name) for name in INVENTORY_FIELDS}
     for name in INVENTORY_FIELDS:
         setattr(asset, name, getattr(report, name))
@@ -251,6 +250,19 @@ def inventory_apply(
     publish(events, [asset] * len(events))
     result = "created" if creating else "updated"
     return InventoryOutcome(asset=asset, result=result, changes=changes, installed=installed, removed=removed)
+
+
+def _lock_new_machines(organisation_id: int) -> None:
+    """Lock the organisation's first enrolment token until commit. PostgreSQL only: on SQLite every
+    transaction begins IMMEDIATE (settings), holding the database's write lock from its first statement."""
+    if connection.vendor != "postgresql":
+        return
+    table = connection.ops.quote_name(InventoryToken._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id FROM {table} WHERE organisation_id = %s ORDER BY id LIMIT 1 FOR UPDATE",  # noqa: S608
+            [organisation_id],
+        )
 
 
 def _event(

@@ -336,7 +336,6 @@ def json_body_fingerprint(data: bytes) -> tuple[str, str] | None:
     return device_id, hashlib.sha256(b"json:" + _VOLATILE_JSON.sub(b"", data)).hexdigest()
 
 
-
 def json_request(data: bytes) -> dict[str, Any]:
     """The GLPI Agent's JSON message (``action`` ``contact`` or ``inventory``)."""
     try:
