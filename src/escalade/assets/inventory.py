@@ -78,35 +78,36 @@ def asset_match(*, organisation_id: int, report: InventoryReport) -> Asset | Non
 
 
 def _candidates_sql(organisation_id: int, report: InventoryReport) -> tuple[str, list[object]]:
-    """The candidates' statement (raw SQL: the ORM spent more time composing this OR of lookups and
-    the two subqueries than PostgreSQL spends running it)."""
+    """The candidates' statement: the union of one indexed lookup per rule (an OR of them, with the
+    MAC addresses' subquery, made PostgreSQL walk the whole primary key), the MAC match as a column.
+    Raw SQL: the ORM spent more time composing this than PostgreSQL spends running it."""
     assets = connection.ops.quote_name(Asset._meta.db_table)
     interfaces = connection.ops.quote_name(NetworkInterface._meta.db_table)
     macs = report.macs
     in_macs = f"IN ({', '.join(['%s'] * len(macs))})"
-    wanted = ["a.inventory_device_id = %s", "a.name = %s"]
-    params: list[object] = [report.device_id, report.name]
+    lookups = [("inventory_device_id", report.device_id), ("name", report.name)]
     if report.serial:
-        wanted.append("a.serial = %s")
-        params.append(report.serial)
+        lookups.append(("serial", report.serial))
     if report.system_uuid:
-        wanted.append("a.system_uuid = %s")
-        params.append(report.system_uuid)
+        lookups.append(("system_uuid", report.system_uuid))
+    branches = [
+        f"SELECT id FROM {assets} WHERE organisation_id = %s AND {column} = %s"  # noqa: S608 - names from _meta
+        for column, _ in lookups
+    ]
+    params: list[object] = []
+    for _, value in lookups:
+        params += [organisation_id, value]
     if macs:
-        wanted.append(
-            f"a.id IN (SELECT i.asset_id FROM {interfaces} i"  # noqa: S608 - names from _meta, values bound
-            f" WHERE i.organisation_id = %s AND i.mac {in_macs} LIMIT 50)"
-        )
+        branches.append(f"SELECT asset_id FROM {interfaces} WHERE organisation_id = %s AND mac {in_macs}")  # noqa: S608
         params += [organisation_id, *macs]
         mac_matched = f"EXISTS (SELECT 1 FROM {interfaces} i WHERE i.asset_id = a.id AND i.mac {in_macs})"  # noqa: S608
     else:
         mac_matched = "1 = 0"
     sql = (
         f"SELECT a.*, {mac_matched} AS mac_matched FROM {assets} a"  # noqa: S608 - names from _meta, values bound
-        f" WHERE a.organisation_id = %s AND NOT (a.status = %s) AND ({' OR '.join(wanted)})"
-        " ORDER BY a.id LIMIT 50"
+        f" WHERE a.id IN ({' UNION '.join(branches)}) AND NOT (a.status = %s) ORDER BY a.id LIMIT 50"
     )
-    return sql, [*(macs if macs else []), organisation_id, AssetStatus.DISPOSED.value, *params]
+    return sql, [*macs, *params, AssetStatus.DISPOSED.value]
 
 
 def _sync_interfaces(asset: Asset, interfaces: list[Interface], *, creating: bool) -> bool:
