@@ -94,12 +94,13 @@ def installations_insert(asset_id: int, rows: list[Row]) -> int:
         if connection.vendor == "postgresql":
             ids, versions, dates = zip(*rows, strict=True)
             cursor.execute(
-                f"INSERT INTO {table} {columns} SELECT %s, s.id, u.version, u.installed_on"  # noqa: S608 - names from _meta
+                f"INSERT INTO {table} {columns} SELECT %s, u.software_id, u.version, u.installed_on"  # noqa: S608 - names from _meta
                 " FROM unnest(%s::bigint[], %s::varchar[], %s::date[])"
                 " AS u(software_id, version, installed_on)"
-                f" JOIN {catalogue} AS s ON s.id = u.software_id ON CONFLICT DO NOTHING",
-                [asset_id, list(ids), list(versions), list(dates)],
-            )
+                f" WHERE u.software_id IN (SELECT id FROM {catalogue} WHERE id = ANY(%s::bigint[]))"
+                " ON CONFLICT DO NOTHING",
+                [asset_id, list(ids), list(versions), list(dates), list(ids)],
+            )  # the products looked up by primary key (a join read the whole catalogue)
         else:  # SQLite: the rows as one JSON array, read by json_each (the JSON1 functions JSONField needs)
             cursor.execute(
                 f"INSERT OR IGNORE INTO {table} {columns}"  # noqa: S608 - names from _meta
