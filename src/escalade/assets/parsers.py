@@ -3,8 +3,9 @@
 :class:`InventoryReport`.
 
 Hostile input is refused, never half read: the body is inflated with a ceiling (a zip bomb stops at
-``max_bytes``), the XML parser is defusedxml's with DTDs, entities and external references refused,
-and every error is an :class:`InventoryRejectedError` carrying the message the agent gets back.
+``max_bytes``), the XML is read by expat in one streaming pass that refuses DTDs, entity declarations
+and external references as defusedxml does (its exceptions, its messages), and every error is an
+:class:`InventoryRejectedError` carrying the message the agent gets back.
 """
 
 from __future__ import annotations
