@@ -1,6 +1,7 @@
 """Assets: the desk's asset list and asset page, and inventory intake (full and unchanged).
 
     .venv/bin/python benchmarks/assets.py --assets 10000 --software 50     # database escalade_bench_assets
+    .venv/bin/python benchmarks/assets.py --database bench_assets3 --parts intake   # another estate, kept
     .venv/bin/python benchmarks/run.py --only assets                       # in the suite (10,000 assets)
 
 The estate is written once with bulk inserts: ``--assets`` assets of one client (5 % printers, the rest
@@ -171,6 +172,30 @@ def _inventory(n: int, template: str) -> bytes:
     return zlib.compress(body.encode())
 
 
+def _backend_cpu() -> float | None:
+    """CPU seconds of this connection's PostgreSQL backend so far (``/proc``, when the server runs on
+    this machine); None elsewhere."""
+    import os
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def _per_inventory_ms(before: float | None, count: int) -> float | None:
+    after = _backend_cpu()
+    return None if before is None or after is None else round((after - before) / count * 1000, 2)
+
+
 def _intake(organisation: Any, count: int) -> dict[str, Any]:
     from django.db import connection
     from django.test import Client
@@ -190,11 +215,15 @@ def _intake(organisation: Any, count: int) -> dict[str, Any]:
         response = client.post(url, data=body, content_type="application/x-compress-zlib")
         assert response.status_code == 200, response.content[:200]
 
+    post(bodies[0])  # the connection opened, the catalogue's ids cached: the steady state is measured
+    Asset.objects.filter(organisation=organisation, name__startswith="INV-").delete()
+    backend = _backend_cpu()
     started, cpu = time.perf_counter(), time.process_time()
     for body in bodies:
         post(body)
     full = count / (time.perf_counter() - started)
     full_cpu = (time.process_time() - cpu) / count
+    full_db_cpu = _per_inventory_ms(backend, count)
     writes: list[str] = []
 
     def count_writes(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
@@ -202,12 +231,14 @@ def _intake(organisation: Any, count: int) -> dict[str, Any]:
             writes.append(sql)
         return execute(sql, params, many, context)
 
+    backend = _backend_cpu()
     started, cpu = time.perf_counter(), time.process_time()
     with connection.execute_wrapper(count_writes):
         for body in bodies:
             post(body)
     unchanged = count / (time.perf_counter() - started)
     unchanged_cpu = (time.process_time() - cpu) / count
+    unchanged_db_cpu = _per_inventory_ms(backend, count)
     return {
         "assets_intake_full_per_s": round(full, 1),
         "assets_intake_unchanged_per_s": round(unchanged, 1),
@@ -215,6 +246,10 @@ def _intake(organisation: Any, count: int) -> dict[str, Any]:
         # worker reaches on an idle core.
         "assets_intake_full_cpu_ms": round(full_cpu * 1000, 2),
         "assets_intake_unchanged_cpu_ms": round(unchanged_cpu * 1000, 2),
+        # The PostgreSQL backend's CPU for the same inventories (None when the server is elsewhere):
+        # with the line above, what one inventory costs the machine.
+        "assets_intake_full_db_cpu_ms": full_db_cpu,
+        "assets_intake_unchanged_db_cpu_ms": unchanged_db_cpu,
         "assets_intake_unchanged_rows_written": len(writes),
         "assets_intake_programs_per_inventory": 120,
     }
@@ -250,8 +285,12 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--inventories", type=int, default=300)
     parser.add_argument("--parts", default="pages,intake", help="what to measure once the estate is built")
+    parser.add_argument(
+        "--database", default="bench_assets",
+        help="the estate's database, escalade_<NAME> (built if missing or smaller, else reused as it is)",
+    )  # fmt: skip
     args = parser.parse_args()
-    bench_django("bench_assets")
+    bench_django(args.database.removeprefix("escalade_"))
     from django.core.management import call_command
 
     call_command("collectstatic", "--noinput", verbosity=0)  # the pages need the static manifest

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from escalade.assets.catalogue import catalogue_forget
 from escalade.assets.services import inventory_token_create
 from escalade.core.actors import Actor
 from tests.conftest import World
@@ -28,6 +29,12 @@ def sample(name: str) -> bytes:
 class Tokens:
     a: str
     b: str
+
+
+@pytest.fixture(autouse=True)
+def _catalogue_cache_empty() -> None:
+    """Each test starts with this process's cache of product ids empty (its database is rolled back)."""
+    catalogue_forget()
 
 
 @pytest.fixture

@@ -6,11 +6,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from escalade.assets import intake
-from escalade.assets.models import Asset
+from escalade.assets import catalogue, intake
+from escalade.assets.models import Asset, Installation, Software
 from escalade.assets.parsers import xml_body_fingerprint
 from escalade.core.models import Event
 from tests.assets.conftest import Tokens, post_agent, sample
@@ -45,16 +46,46 @@ def _another_machine(body: bytes) -> bytes:
 
 
 def test_a_new_machine_costs_a_fixed_number_of_queries_whatever_its_programs(
-    client: Client, tokens: Tokens, django_assert_num_queries
+    client: Client, tokens: Tokens, django_assert_num_queries, django_capture_on_commit_callbacks
 ) -> None:
-    post_agent(client, tokens.a, sample(FUSION))  # the catalogue knows the programs
-    # Token, the shortcut's read, match (interfaces, assets), the organisation's lock and the match
-    # again, the asset, its interfaces, the catalogue (one query for all 120 programs), the
-    # installations (one insert), the events; plus the transaction's savepoint and release.
-    with django_assert_num_queries(14):
+    with django_capture_on_commit_callbacks(execute=True):  # committed: the catalogue's ids are cached
+        post_agent(client, tokens.a, sample(FUSION))
+    # Token, the shortcut's read, match (one statement), the organisation's lock (PostgreSQL) and the
+    # match again, the asset, its interfaces, the installations (one insert, the 120 product ids from
+    # the cache), the events; plus the transaction's savepoint and release.
+    with django_assert_num_queries(11 if connection.vendor == "postgresql" else 10):
         response = post_agent(client, tokens.a, _another_machine(sample(FUSION)))
     assert response.status_code == 200
     assert Asset.objects.get(name="PC-COMPTA-02").installations.count() == 120
+
+
+def test_products_the_cache_does_not_know_cost_one_read(
+    client: Client, tokens: Tokens, django_assert_num_queries
+) -> None:
+    post_agent(client, tokens.a, sample(FUSION))  # not committed: nothing is cached
+    assert catalogue._product_ids == {}
+
+    with django_assert_num_queries(12 if connection.vendor == "postgresql" else 11):  # + the 120 products
+        post_agent(client, tokens.a, _another_machine(sample(FUSION)))
+    assert Asset.objects.get(name="PC-COMPTA-02").installations.count() == 120
+
+
+def test_a_product_deleted_behind_the_cache_is_created_again(
+    client: Client, tokens: Tokens, django_capture_on_commit_callbacks
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        post_agent(client, tokens.a, sample(FUSION))
+    adduser = Software.objects.get(name="adduser")
+    Installation.objects.filter(software=adduser).delete()
+    adduser.delete()  # an administrator's clean-up, which the process's cache does not hear of
+
+    response = post_agent(client, tokens.a, _another_machine(sample(FUSION)))
+
+    assert response.status_code == 200
+    asset = Asset.objects.get(name="PC-COMPTA-02")
+    assert asset.installations.count() == 120
+    assert asset.installations.filter(software__name="adduser", version="3.134").exists()
+    assert catalogue._product_ids == {}  # forgotten; filled again by the next committed inventory
 
 
 def test_the_same_body_again_is_one_read_and_is_not_parsed(
@@ -82,7 +113,7 @@ def test_an_unchanged_report_in_a_different_body_writes_nothing(
     # A program's file size changed: the body differs, what Escalade keeps does not.
     body = sample(FUSION).replace(b"<FILESIZE>", b"<FILESIZE>1", 1)
 
-    with django_assert_num_queries(6) as captured:  # token, fast read, savepoint, match (2), release
+    with django_assert_num_queries(5) as captured:  # token, fast read, savepoint, match, release
         response = post_agent(client, tokens.a, body)
 
     assert response.status_code == 200
@@ -138,3 +169,46 @@ def test_the_fingerprint_ignores_only_volatile_elements() -> None:
     assert xml_body_fingerprint(changed) != (device_id, digest)
     # A value hidden in CDATA could look volatile: no shortcut then.
     assert xml_body_fingerprint(body.replace(b"<NAME>vm</NAME>", b"<NAME><![CDATA[vm]]></NAME>", 1)) is None
+
+
+GLPI = "glpi-agent-laptop.json"
+
+
+def _glpi_next_run() -> bytes:
+    """The GLPI Agent's message again, with the boot time and log date it carries changed."""
+    body = sample(GLPI).replace(
+        b'"arch": "64-bit",', b'"arch": "64-bit", "boot_time": "2026-11-23 08:01:00",'
+    )
+    return body.replace(
+        b'"versionclient"', b'"accesslog": {"logdate": "2026-11-23 09:12:01"}, "versionclient"'
+    )
+
+
+def test_the_same_glpi_agent_message_again_is_one_read_and_is_not_parsed(
+    client: Client, tokens: Tokens, django_assert_num_queries, monkeypatch
+) -> None:
+    first = _glpi_next_run().replace(b"2026-11-23", b"2026-11-22")
+    post_agent(client, tokens.a, first, content_type="application/x-compress-zlib")
+    events = Event.objects.count()
+
+    def no_parse(data: bytes) -> None:
+        raise AssertionError("an unchanged message must not be parsed")
+
+    monkeypatch.setattr(intake, "json_request", no_parse)
+    with django_assert_num_queries(2) as captured:  # the token, the asset
+        response = post_agent(client, tokens.a, _glpi_next_run(), content_type="application/x-compress-zlib")
+
+    assert response.status_code == 200
+    assert response.json()["status"] == "ok"
+    assert _writes(captured) == []
+    assert Event.objects.count() == events
+
+
+def test_a_changed_glpi_agent_message_is_applied(client: Client, tokens: Tokens) -> None:
+    post_agent(client, tokens.a, sample(GLPI), content_type="application/x-compress-zlib")
+
+    changed = sample(GLPI).replace(b'"memory": 16035', b'"memory": 32070')
+    post_agent(client, tokens.a, changed, content_type="application/x-compress-zlib")
+
+    assert Asset.objects.get().attributes["memory_mb"] == 32070
+    assert Event.objects.filter(action="asset.updated").count() == 1

@@ -13,30 +13,27 @@ elements aside) with one indexed read and without parsing it: most re-inventorie
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Q
+from django.db import connection, transaction
 from django.utils import timezone
 
-from escalade.assets.models import (
-    Asset,
-    AssetStatus,
-    Installation,
-    InventoryToken,
-    NetworkInterface,
-    Software,
+from escalade.assets.catalogue import (
+    catalogue_forget,
+    installations_insert,
+    products_missing,
+    software_ids,
+    software_key,
 )
-from escalade.assets.normalise import name_key, publisher_key
+from escalade.assets.models import Asset, AssetStatus, Installation, InventoryToken, NetworkInterface
 from escalade.assets.parsers import Interface, InventoryReport
 from escalade.assets.parsers import Software as ReportedSoftware
 from escalade.core.actors import Actor
 from escalade.core.events import publish
 from escalade.core.models import Event
 from escalade.core.services import event_build
-from escalade.orgs.models import Organisation
 
 INVENTORY_FIELDS = (
     "name",
@@ -60,30 +57,18 @@ class InventoryOutcome:
     removed: list[str] = field(default_factory=list)
 
 
-def asset_match(*, organisation: Organisation, report: InventoryReport) -> Asset | None:
+def asset_match(*, organisation_id: int, report: InventoryReport) -> Asset | None:
     """The asset this report is about, by serial, UUID, device id, MAC address, hostname: the first
-    rule that finds exactly one asset wins. Two queries: the MAC addresses' assets, then every
-    candidate at once (each rule is an indexed lookup), ranked here."""
-    mac_assets: set[int] = set()
-    if report.macs:
-        interfaces = NetworkInterface.objects.filter(organisation=organisation, mac__in=report.macs)
-        mac_assets = set(interfaces.values_list("asset_id", flat=True)[:50])
-    wanted = Q(inventory_device_id=report.device_id) | Q(name=report.name) | Q(pk__in=mac_assets)
-    if report.serial:
-        wanted |= Q(serial=report.serial)
-    if report.system_uuid:
-        wanted |= Q(system_uuid=report.system_uuid)
-    candidates = list(
-        Asset.objects.filter(wanted, organisation=organisation).exclude(status=AssetStatus.DISPOSED)
-        .order_by("pk")[:50]
-    )  # fmt: skip
+    rule that finds exactly one asset wins. One statement: every candidate at once (each rule an
+    indexed lookup, the MAC addresses a semi-join on the interfaces), ranked here."""
+    candidates = list(Asset.objects.raw(*_candidates_sql(organisation_id, report)))
     rules: list[Callable[[Asset], bool]] = []
     if report.serial:
         rules.append(lambda a: a.serial == report.serial)
     if report.system_uuid:
         rules.append(lambda a: a.system_uuid == report.system_uuid)
     rules.append(lambda a: a.inventory_device_id == report.device_id)
-    rules.append(lambda a: a.pk in mac_assets)
+    rules.append(lambda a: bool(a.mac_matched))  # type: ignore[attr-defined]  # a column of the query
     rules.append(lambda a: a.name == report.name and not (report.serial and a.serial))
     for rule in rules:
         found = [asset for asset in candidates if rule(asset)]
@@ -92,31 +77,37 @@ def asset_match(*, organisation: Organisation, report: InventoryReport) -> Asset
     return None
 
 
-def software_resolve(items: Iterable[ReportedSoftware]) -> dict[tuple[str, str], Software]:
-    """The catalogue products for reported software, created where new, by
-    ``(publisher_key, name_key)``."""
-    wanted: dict[tuple[str, str], ReportedSoftware] = {}
-    for item in items:
-        wanted.setdefault((publisher_key(item.publisher), name_key(item.name, item.publisher)), item)
-    if not wanted:
-        return {}
-    existing = _software_by_key(wanted)
-    missing = [
-        Software(publisher=item.publisher[:200], name=item.name[:200], publisher_key=key[0], name_key=key[1])
-        for key, item in wanted.items()
-        if key not in existing
+def _candidates_sql(organisation_id: int, report: InventoryReport) -> tuple[str, list[object]]:
+    """The candidates' statement: the union of one indexed lookup per rule (an OR of them, with the
+    MAC addresses' subquery, made PostgreSQL walk the whole primary key), the MAC match as a column.
+    Raw SQL: the ORM spent more time composing this than PostgreSQL spends running it."""
+    assets = connection.ops.quote_name(Asset._meta.db_table)
+    interfaces = connection.ops.quote_name(NetworkInterface._meta.db_table)
+    macs = report.macs
+    in_macs = f"IN ({', '.join(['%s'] * len(macs))})"
+    lookups = [("inventory_device_id", report.device_id), ("name", report.name)]
+    if report.serial:
+        lookups.append(("serial", report.serial))
+    if report.system_uuid:
+        lookups.append(("system_uuid", report.system_uuid))
+    branches = [
+        f"SELECT id FROM {assets} WHERE organisation_id = %s AND {column} = %s"  # noqa: S608 - names from _meta
+        for column, _ in lookups
     ]
-    if missing:
-        Software.objects.bulk_create(missing, ignore_conflicts=True)  # another agent may create it too
-        existing.update(_software_by_key({(s.publisher_key, s.name_key): None for s in missing}))
-    return existing
-
-
-def _software_by_key(keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Software]:
-    keys = list(keys)
-    by_name = Software.objects.filter(name_key__in={name for _, name in keys})
-    wanted = set(keys)
-    return {(s.publisher_key, s.name_key): s for s in by_name if (s.publisher_key, s.name_key) in wanted}
+    params: list[object] = []
+    for _, value in lookups:
+        params += [organisation_id, value]
+    if macs:
+        branches.append(f"SELECT asset_id FROM {interfaces} WHERE organisation_id = %s AND mac {in_macs}")  # noqa: S608
+        params += [organisation_id, *macs]
+        mac_matched = f"EXISTS (SELECT 1 FROM {interfaces} i WHERE i.asset_id = a.id AND i.mac {in_macs})"  # noqa: S608
+    else:
+        mac_matched = "1 = 0"
+    sql = (
+        f"SELECT a.*, {mac_matched} AS mac_matched FROM {assets} a"  # noqa: S608 - names from _meta, values bound
+        f" WHERE a.id IN ({' UNION '.join(branches)}) AND NOT (a.status = %s) ORDER BY a.id LIMIT 50"
+    )
+    return sql, [*macs, *params, AssetStatus.DISPOSED.value]
 
 
 def _sync_interfaces(asset: Asset, interfaces: list[Interface], *, creating: bool) -> bool:
@@ -134,11 +125,10 @@ def _sync_interfaces(asset: Asset, interfaces: list[Interface], *, creating: boo
 
 
 def _sync_software(asset: Asset, report: InventoryReport, *, creating: bool) -> tuple[list[str], list[str]]:
-    products = software_resolve(report.software)
+    products = software_ids(report.software)
     wanted: dict[tuple[int, str], ReportedSoftware] = {}
     for item in report.software:
-        product = products[(publisher_key(item.publisher), name_key(item.name, item.publisher))]
-        wanted.setdefault((product.pk, item.version), item)
+        wanted.setdefault((products[software_key(item)], item.version), item)
     current: dict[tuple[int, str], tuple[int, str]] = {}
     if not creating:
         rows = Installation.objects.filter(asset=asset).values_list(
@@ -149,17 +139,29 @@ def _sync_software(asset: Asset, report: InventoryReport, *, creating: bool) -> 
     if stale:
         Installation.objects.filter(pk__in=[pk for pk, _ in stale.values()]).delete()
     added = [key for key in wanted if key not in current]
-    Installation.objects.bulk_create(
-        Installation(
-            asset=asset, software_id=software_id, version=version,
-            installed_on=dt.date.fromisoformat(wanted[software_id, version].installed_on or "")
-            if wanted[software_id, version].installed_on else None,
-        )
-        for software_id, version in added
-    )  # fmt: skip
+    rows_added = [(pk, version, wanted[pk, version].installed_on) for pk, version in added]
+    if installations_insert(asset.pk, rows_added) < len(added):
+        _insert_again(asset, added, wanted)
     installed = sorted(f"{wanted[key].name} {key[1]}".strip() for key in added)
     removed = sorted(f"{name} {key[1]}".strip() for key, (_, name) in stale.items())
     return installed, removed
+
+
+def _insert_again(
+    asset: Asset, added: list[tuple[int, str]], wanted: dict[tuple[int, str], ReportedSoftware]
+) -> None:
+    """Some installations were not written: already there (another agent of this machine at the same
+    moment), or their product id came from a cache that outlived the product. The latter are resolved
+    again from the catalogue, the cache forgotten."""
+    gone = products_missing(pk for pk, _ in added)
+    if not gone:
+        return
+    catalogue_forget()
+    items = [wanted[key] for key in added if key[0] in gone]
+    products = software_ids(items, cached=False)
+    installations_insert(
+        asset.pk, [(products[software_key(item)], item.version, item.installed_on) for item in items]
+    )
 
 
 def _touch_seen(asset: Asset, now: dt.datetime, body_digest: str = "") -> None:
@@ -178,13 +180,13 @@ def inventory_unchanged(*, token: InventoryToken, device_id: str, body_digest: s
     """The asset whose last inventory from agent ``device_id`` had the body fingerprint
     ``body_digest`` (``parsers.xml_body_fingerprint``): nothing to apply, only "last seen" to note (at
     most once per resolution). One indexed read (organisation, device id); None: parse and apply."""
-    asset = (
-        Asset.objects.filter(organisation_id=token.organisation_id, inventory_device_id=device_id)
-        .exclude(status=AssetStatus.DISPOSED)
-        .only("pk", "last_inventory_at", "inventory_body_digest")
-        .order_by("pk")
-        .first()
-    )
+    table = connection.ops.quote_name(Asset._meta.db_table)
+    found = Asset.objects.raw(
+        f"SELECT id, last_inventory_at, inventory_body_digest FROM {table}"  # noqa: S608 - name from _meta
+        " WHERE organisation_id = %s AND inventory_device_id = %s AND NOT (status = %s) ORDER BY id LIMIT 1",
+        [token.organisation_id, device_id, AssetStatus.DISPOSED.value],
+    )  # raw: the ORM's composition cost more than this indexed read, on every re-inventory
+    asset = next(iter(found), None)
     if asset is None or asset.inventory_body_digest != body_digest:
         return None
     _touch_seen(asset, timezone.now())
@@ -198,24 +200,24 @@ def inventory_apply(
     """Create or update the asset ``report`` describes, in ``token``'s organisation; record what changed
     (``asset.created``/``asset.updated`` with the fields, ``asset.software_changed`` with the lists).
     ``body_digest``: the XML body's fingerprint, kept for :func:`inventory_unchanged`."""
-    organisation = token.organisation
+    organisation_id = token.organisation_id
     now = timezone.now()
     digest = report.digest()
-    asset = asset_match(organisation=organisation, report=report)
+    asset = asset_match(organisation_id=organisation_id, report=report)
     if asset is not None and asset.inventory_digest == digest:
         _touch_seen(asset, now, body_digest)
         return InventoryOutcome(asset=asset, result="unchanged")
     if asset is None:
         # Two agents of one new machine at once (FusionInventory and OCS) must not make two assets: new
         # machines of one organisation are created one at a time, and the match is tried again.
-        InventoryToken.objects.select_for_update().filter(organisation=organisation).order_by("pk").first()
-        asset = asset_match(organisation=organisation, report=report)
+        _lock_new_machines(organisation_id)
+        asset = asset_match(organisation_id=organisation_id, report=report)
         if asset is not None and asset.inventory_digest == digest:
             _touch_seen(asset, now, body_digest)
             return InventoryOutcome(asset=asset, result="unchanged")
     creating = asset is None
     if asset is None:
-        asset = Asset(organisation=organisation, kind=report.kind, status=AssetStatus.IN_USE)
+        asset = Asset(organisation_id=organisation_id, kind=report.kind, status=AssetStatus.IN_USE)
     before = {name: getattr(asset, name) for name in INVENTORY_FIELDS}
     for name in INVENTORY_FIELDS:
         setattr(asset, name, getattr(report, name))
@@ -249,6 +251,19 @@ def inventory_apply(
     publish(events, [asset] * len(events))
     result = "created" if creating else "updated"
     return InventoryOutcome(asset=asset, result=result, changes=changes, installed=installed, removed=removed)
+
+
+def _lock_new_machines(organisation_id: int) -> None:
+    """Lock the organisation's first enrolment token until commit. PostgreSQL only: on SQLite every
+    transaction begins IMMEDIATE (settings), holding the database's write lock from its first statement."""
+    if connection.vendor != "postgresql":
+        return
+    table = connection.ops.quote_name(InventoryToken._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id FROM {table} WHERE organisation_id = %s ORDER BY id LIMIT 1 FOR UPDATE",  # noqa: S608
+            [organisation_id],
+        )
 
 
 def _event(

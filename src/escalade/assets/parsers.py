@@ -3,8 +3,9 @@
 :class:`InventoryReport`.
 
 Hostile input is refused, never half read: the body is inflated with a ceiling (a zip bomb stops at
-``max_bytes``), the XML parser is defusedxml's with DTDs, entities and external references refused,
-and every error is an :class:`InventoryRejectedError` carrying the message the agent gets back.
+``max_bytes``), the XML is read by expat in one streaming pass that refuses DTDs, entity declarations
+and external references as defusedxml does (its exceptions, its messages), and every error is an
+:class:`InventoryRejectedError` carrying the message the agent gets back.
 """
 
 from __future__ import annotations
@@ -14,12 +15,11 @@ import hashlib
 import json
 import re
 import zlib
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
-from xml.etree.ElementTree import Element, ParseError
+from xml.parsers import expat
 
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import fromstring
+from defusedxml import DefusedXmlException, DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 
 from escalade.assets.models import AssetKind
 from escalade.assets.normalise import mac_normalise, version_key
@@ -88,9 +88,22 @@ class InventoryReport:
     software: list[Software] = field(default_factory=list)
 
     def digest(self) -> str:
-        """A fingerprint of everything Escalade keeps: equal fingerprints, nothing to write."""
-        payload = json.dumps(asdict(self), sort_keys=True, default=str).encode()
-        return hashlib.sha256(payload).hexdigest()
+        """A fingerprint of everything Escalade keeps: equal fingerprints, nothing to write. The JSON of
+        the report's fields, built part by part (the same text ``dataclasses.asdict`` gave, without its
+        deep copies, so the fingerprints stored before still compare equal)."""
+        payload = {
+            "attributes": self.attributes, "device_id": self.device_id, "kind": self.kind,
+            "interfaces": [{"name": i.name, "mac": i.mac, "ip": i.ip} for i in self.interfaces],
+            "manufacturer": self.manufacturer, "model": self.model, "name": self.name,
+            "operating_system": self.operating_system, "serial": self.serial,
+            "software": [
+                {"publisher": item.publisher, "name": item.name, "version": item.version,
+                 "installed_on": item.installed_on}
+                for item in self.software
+            ],
+            "system_uuid": self.system_uuid, "user_login": self.user_login,
+        }  # fmt: skip
+        return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
     @property
     def macs(self) -> list[str]:
@@ -99,21 +112,22 @@ class InventoryReport:
 
 # --- XML (FusionInventory, OCS) -------------------------------------------------------------------
 
-
-def _element_dict(element: Element) -> dict[str, Any]:
-    """``<HARDWARE><NAME>vm</NAME>…`` → ``{"name": "vm", …}``; repeated children become lists."""
-    result: dict[str, Any] = {}
-    for child in element:
-        key = child.tag.lower()
-        value: Any = _element_dict(child) if len(child) else (child.text or "").strip()
-        if key in result:
-            existing = result[key]
-            if not isinstance(existing, list):
-                result[key] = existing = [existing]
-            existing.append(value)
-        else:
-            result[key] = value
-    return result
+# What a report reads of ``<CONTENT>`` (lowercased): its sections and, in each, the fields
+# :func:`report_from_content` looks at; the rest (processes, local users, controllers, file sizes…) is
+# skipped while parsing. ``versionclient`` (a leaf) names the agent.
+REPORT_FIELDS: dict[str, frozenset[str]] = {
+    "hardware": frozenset(
+        {"name", "uuid", "chassis_type", "vmsystem", "osname", "lastloggeduser", "memory", "processort"}
+    ),
+    "bios": frozenset({"ssn", "smanufacturer", "mmanufacturer", "smodel", "mmodel"}),
+    "operatingsystem": frozenset({"fqdn", "full_name"}),
+    "users": frozenset({"login"}),
+    "cpus": frozenset({"name"}),
+    "storages": frozenset({"name", "disksize"}),
+    "networks": frozenset({"virtualdev", "mac", "macaddr", "ipaddress", "description"}),
+    "softwares": frozenset({"name", "publisher", "version", "install_date", "installdate"}),
+    "versionclient": frozenset(),
+}
 
 
 @dataclass(frozen=True)
@@ -123,23 +137,158 @@ class XmlRequest:
     content: dict[str, Any]
 
 
+class _RequestReader:
+    """Streaming handlers of one ``<REQUEST>`` (expat): ``QUERY``, ``DEVICEID`` and the fields of
+    :data:`REPORT_FIELDS` in the first ``CONTENT``, shaped as a whole-tree read gives them
+    (``<HARDWARE><NAME>vm`` → ``{"hardware": {"name": "vm"}}``, repeated elements as lists, a field
+    with children as a dict, which no report reads), without building the tree. Text is collected
+    only for those elements: the character handler is set while one is open."""
+
+    __slots__ = ("content", "depth", "device_id", "field", "fields", "in_content", "parser", "query", "root",
+                 "section", "text", "top", "wanted")  # fmt: skip
+
+    def __init__(self, parser: expat.XMLParserType) -> None:
+        self.parser = parser
+        self.root = ""
+        self.query: str | None = None
+        self.device_id: str | None = None
+        self.content: dict[str, Any] = {}
+        self.depth = 0
+        self.top = ""  # QUERY or DEVICEID while its text is read
+        self.in_content = 0  # 1 inside the first CONTENT, 2 once it is closed
+        self.section = ""  # the report's section being read ("" elsewhere)
+        self.wanted: frozenset[str] = frozenset()  # its fields a report reads
+        self.fields: dict[str, Any] | None = None  # its fields, None while it has no child element
+        self.field = ""  # the field being read ("" for one no report reads)
+        self.text: list[str] = []
+
+    def _collect(self) -> None:
+        self.text = []
+        self.parser.CharacterDataHandler = self.text.append
+
+    def _stop(self) -> str:
+        self.parser.CharacterDataHandler = None
+        return "".join(self.text).strip()
+
+    def start(self, tag: str, _attributes: object) -> None:
+        self.depth = depth = self.depth + 1
+        if depth == 1:
+            self.root = tag
+        elif depth == 2:
+            if tag == "CONTENT" and not self.in_content:
+                self.in_content = 1
+            elif (tag == "QUERY" and self.query is None) or (tag == "DEVICEID" and self.device_id is None):
+                self.top = tag
+                self._collect()
+        elif depth == 3:
+            if self.top:  # only the text before a child counts (a whole-tree read's ``findtext``)
+                self._keep_top()
+            if self.in_content == 1:
+                key = tag.lower()
+                wanted = REPORT_FIELDS.get(key)
+                self.section, self.fields = (key, None) if wanted is not None else ("", None)
+                if wanted is not None:
+                    self.wanted = wanted
+                    self._collect()  # a leaf section's text (VERSIONCLIENT)
+        elif self.section:
+            self._start_in_section(tag, depth)
+
+    def _start_in_section(self, tag: str, depth: int) -> None:
+        if depth == 4:
+            if self.fields is None:
+                self._stop()
+                self.fields = {}
+            key = tag.lower()
+            self.field = key if key in self.wanted else ""
+            if self.field:
+                self._collect()
+        elif depth == 5 and self.field:  # a field with children: a dict, not text
+            self._stop()
+            _add(self.fields, self.field, {})  # type: ignore[arg-type]  # a field means fields
+            self.field = ""
+
+    def end(self, tag: str) -> None:
+        depth = self.depth
+        self.depth = depth - 1
+        if depth == 2:
+            if tag == "CONTENT" and self.in_content == 1:
+                self.in_content = 2
+            elif self.top == tag:
+                self._keep_top()
+        elif not self.section:
+            return
+        elif depth == 4:
+            if self.field:
+                _add(self.fields, self.field, self._stop())  # type: ignore[arg-type]  # a field means fields
+                self.field = ""
+        elif depth == 3:
+            _add(self.content, self.section, self._stop() if self.fields is None else self.fields)
+            self.section, self.fields = "", None
+
+    def _keep_top(self) -> None:
+        if self.top == "QUERY":
+            self.query = self._stop()
+        else:
+            self.device_id = self._stop()
+        self.top = ""
+
+
+def _add(target: dict[str, Any], key: str, value: Any) -> None:
+    """``target[key] = value``, or a list of values for a repeated key (as ``_element_dict`` did)."""
+    if key in target:
+        existing = target[key]
+        if not isinstance(existing, list):
+            target[key] = existing = [existing]
+        existing.append(value)
+    else:
+        target[key] = value
+
+
+def _refuse_dtd(name: str, sysid: str | None, pubid: str | None, _internal: bool) -> None:
+    raise DTDForbidden(name, sysid, pubid)
+
+
+def _refuse_entity(name: str, *details: str | bool | None) -> None:
+    """expat's ``EntityDeclHandler(name, is_parameter, value, base, sysid, pubid, notation)``."""
+    value, base, sysid, pubid, notation = (str(d) if d is not None else None for d in details[1:6])
+    raise EntitiesForbidden(name, value, base, sysid, pubid, notation)
+
+
+def _refuse_unparsed_entity(name: str, base: str | None, sysid: str | None, pubid: str | None,
+                            notation: str | None) -> None:  # fmt: skip
+    raise EntitiesForbidden(name, None, base, sysid, pubid, notation)
+
+
+def _refuse_external(context: str, base: str | None, sysid: str | None, pubid: str | None) -> int:
+    raise ExternalReferenceForbidden(context, base, sysid, pubid)
+
+
 def xml_request(data: bytes) -> XmlRequest:
-    """Parse one ``<REQUEST>``: DTDs, entities and external references are refused."""
+    """Parse one ``<REQUEST>`` in one streaming pass (expat, no tree): DTDs, entity declarations and
+    external references are refused as defusedxml refuses them, whatever the document's size (the
+    body is already capped by :func:`inflate`)."""
+    parser = expat.ParserCreate()
+    parser.buffer_text = True
+    reader = _RequestReader(parser)
+    parser.StartDoctypeDeclHandler = _refuse_dtd
+    parser.EntityDeclHandler = _refuse_entity
+    parser.UnparsedEntityDeclHandler = _refuse_unparsed_entity
+    parser.ExternalEntityRefHandler = _refuse_external
+    parser.StartElementHandler = reader.start
+    parser.EndElementHandler = reader.end
     try:
-        root = fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+        parser.Parse(data, True)  # noqa: FBT003 - pyexpat takes no keyword
     except DefusedXmlException as error:
         raise InventoryRejectedError(f"forbidden XML construct: {type(error).__name__}") from error
-    except ParseError as error:
+    except expat.ExpatError as error:
         raise InventoryRejectedError(f"malformed XML: {error}") from error
-    if root.tag != "REQUEST":
+    if reader.root != "REQUEST":
         raise InventoryRejectedError("the XML root must be <REQUEST>")
-    query = (root.findtext("QUERY") or "").strip().upper()
-    device_id = (root.findtext("DEVICEID") or "").strip()
+    query = (reader.query or "").upper()
+    device_id = reader.device_id or ""
     if not query or not device_id:
         raise InventoryRejectedError("<QUERY> and <DEVICEID> are required")
-    content_element = root.find("CONTENT")
-    content = _element_dict(content_element) if content_element is not None else {}
-    return XmlRequest(query=query, device_id=device_id[:200], content=content)
+    return XmlRequest(query=query, device_id=device_id[:200], content=reader.content)
 
 
 # Elements that change at every run of an agent and that no report reads: the log date, the boot time,
@@ -163,6 +312,29 @@ def xml_body_fingerprint(data: bytes) -> tuple[str, str] | None:
 
 
 # --- JSON (GLPI Agent) ----------------------------------------------------------------------------
+
+# The same volatile values in a GLPI Agent message (``"boot_time": "…"``): a key is matched only where a
+# key can start (after ``{``, ``,`` or a space; inside a string a quote is always escaped), its value
+# a plain string or number.
+_VOLATILE_JSON = re.compile(
+    rb'(?<=[{,\s])"(?:logdate|boot_time|datelastloggeduser|lastdate|lastcome|uptime)"\s*:\s*'
+    rb'(?:"[^"\\]*"|-?[0-9][0-9.eE+-]*)'
+)
+_JSON_DEVICE_ID = re.compile(rb'(?<=[{,\s])"deviceid"\s*:\s*"([^"\\]{1,200})"')
+_JSON_INVENTORY = re.compile(rb'(?<=[{,\s])"action"\s*:\s*"inventory"')
+
+
+def json_body_fingerprint(data: bytes) -> tuple[str, str] | None:
+    """``(device id, fingerprint)`` of a GLPI Agent ``inventory`` message without its volatile
+    values, read without parsing it (as :func:`xml_body_fingerprint`); None where the shortcut does not
+    apply (another action, no plain device id)."""
+    if _JSON_INVENTORY.search(data) is None:
+        return None
+    found = _JSON_DEVICE_ID.search(data)
+    if found is None:
+        return None
+    device_id = found.group(1).decode("utf-8", "replace").strip()
+    return device_id, hashlib.sha256(b"json:" + _VOLATILE_JSON.sub(b"", data)).hexdigest()
 
 
 def json_request(data: bytes) -> dict[str, Any]:
