@@ -75,17 +75,17 @@ MIDDLEWARE = [
     "escalade.api.middleware.ApiBoundaryMiddleware",
     "escalade.core.middleware.InputGuardMiddleware",
     "escalade.api.atomic.ApiWriteTransactionMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "escalade.core.pages.SessionMiddleware",  # escalade.core.pages: for pages, not for the API
+    "escalade.core.pages.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    "escalade.core.pages.AuthenticationMiddleware",
+    "escalade.core.pages.OTPMiddleware",
     "escalade.identity.middleware.TwoFactorEnrolmentMiddleware",
     "escalade.accounts.middleware.UserPreferencesMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "escalade.core.pages.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "django_htmx.middleware.HtmxMiddleware",
+    "escalade.core.pages.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
