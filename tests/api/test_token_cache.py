@@ -3,6 +3,8 @@ a revoked token, a deactivated person and a changed role take effect on the very
 
 from __future__ import annotations
 
+from unittest import mock
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -54,6 +56,13 @@ def test_without_a_shared_cache_every_request_reads_its_token(api, world, refere
     settings.ESCALADE_API_TOKEN_CACHE_SECONDS = 0
     assert _token_reads(api, world.agent_a, f"/api/tickets/{reference}") == (200, 1)
     assert _token_reads(api, world.agent_a, f"/api/tickets/{reference}") == (200, 1)
+
+
+def test_with_the_cache_unreachable_every_request_reads_its_token(api, world, reference):
+    """Redis down answers no version (``core.cache``): nothing is kept, nothing stale is used."""
+    with mock.patch("escalade.api.tokens.credentials_version", return_value=None):
+        assert _token_reads(api, world.agent_a, f"/api/tickets/{reference}") == (200, 1)
+        assert _token_reads(api, world.agent_a, f"/api/tickets/{reference}") == (200, 1)
 
 
 def test_a_revoked_token_is_refused_on_the_next_request(
