@@ -23,6 +23,14 @@ def bench_env(name: str) -> dict[str, str]:
     }
 
 
+def bench_name(database: str | None, tickets: int) -> str:
+    """The name :func:`bench_env` takes for ``--database`` (``escalade_<name>``, the prefix optional),
+    by default the generated benchmark database of ``tickets`` tickets."""
+    if not database:
+        return f"bench_{tickets}"
+    return database.removeprefix("escalade_")
+
+
 def bench_django(name: str, **overrides: str | None) -> None:
     """Work in this process on the benchmark database ``escalade_<name>``: create it if missing, take
     :func:`bench_env`'s environment (``overrides``: a value replaces, None removes), set Django up and

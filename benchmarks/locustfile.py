@@ -4,7 +4,7 @@ Three kinds of users, each with the sessions or tokens that ``mixed_load.py`` pr
 named by ``ESCALADE_MIXED_FIXTURES``):
 
 * agents (most of the traffic): the team queue, a ticket page, the search page, and a reply through
-  the desk's form (with its CSRF token) now and then;
+  the ticket page's form now and then (its CSRF token and prefixed fields, as a browser posts it);
 * portal users: their ticket list and one of their tickets;
 * API clients: a new ticket, the list of 25, one ticket.
 
@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from locust import HttpUser, constant_pacing, task
 
 FIXTURES: dict[str, Any] = json.loads(Path(os.environ["ESCALADE_MIXED_FIXTURES"]).read_text())
 PACE = float(os.environ.get("ESCALADE_MIXED_PACE", "1"))
+CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 WORDS = ("imprimante", "printer", "mot de passe", "VPN", "password", "messagerie", "écran", "laptop")
 
 
@@ -50,15 +52,26 @@ class Agent(HttpUser):
 
     @task(1)
     def reply(self) -> None:
+        """The reply form of the ticket page, as a browser posts it: the page's CSRF token, the form's
+        prefixed fields (``reply-body``…), multipart; success is the redirect back to the ticket."""
         reference = random.choice(self.refs)
-        page = self.client.get(f"/desk/t/{reference}/", name="desk: ticket page")
-        token = page.cookies.get("csrftoken") or self.client.cookies.get("csrftoken", "")
-        self.client.post(
+        page = self.client.get(f"/desk/t/{reference}/", name="desk: ticket page (to reply)")
+        found = CSRF_INPUT.search(page.text)
+        if found is None:
+            return  # counted as the page's failure (no form: signed out, or an error page)
+        with self.client.post(
             f"/desk/t/{reference}/reply/",
-            data={"body": "Nous regardons votre demande.", "csrfmiddlewaretoken": token},
-            headers={"Referer": f"{self.host}/desk/t/{reference}/", "X-CSRFToken": token},
+            data={"csrfmiddlewaretoken": found.group(1), "reply-body": "Nous regardons votre demande."},
+            files={"reply-attachments": ("", b"", "application/octet-stream")},  # no file chosen
+            headers={"Referer": f"{self.host}/desk/t/{reference}/"},
             name="desk: reply",
-        )
+            catch_response=True,
+        ) as response:
+            redirected = [step.status_code for step in response.history] == [302]
+            if redirected and response.url.endswith(f"/desk/t/{reference}/"):
+                response.success()
+            else:
+                response.failure(f"reply not accepted: {response.status_code} {response.url}")
 
 
 class PortalUser(HttpUser):

@@ -5,6 +5,7 @@ Agents browsing queues and tickets, searching and replying, portal users and API
 
     .venv/bin/python benchmarks/mixed_load.py --tickets 10000 --rate 50 --minutes 2
     .venv/bin/python benchmarks/mixed_load.py --tickets 1000000 --rate 200 --minutes 10   # a quiet machine
+    .venv/bin/python benchmarks/mixed_load.py --database escalade_mine --port 18400 --rate 10 --minutes 0.3
 
 The server is the production one (``--server``, as ``benchmarks/throughput.py`` runs it) with one
 ``escalade worker``. It reports, per page type, the request count, p50/p95/p99 and failures, the
@@ -27,7 +28,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from benchmarks import bench_django  # noqa: E402 - the repository root is on the path just above
+from benchmarks import bench_django, bench_name  # noqa: E402 - the repository root is on the path just above
 from benchmarks.throughput import BIN, PORT, escalade, rss_mb  # noqa: E402
 
 PACE = 2.0  # seconds between two requests of one simulated user
@@ -95,14 +96,17 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=50.0, help="target requests per second")
     parser.add_argument("--minutes", type=float, default=2.0)
     parser.add_argument("--server", default="gunicorn")
+    parser.add_argument("--database", help="escalade_<name> (default: escalade_bench_<tickets>)")
+    parser.add_argument("--port", type=int, default=PORT)
     args = parser.parse_args()
-    bench_django(f"bench_{args.tickets}")
+    name = bench_name(args.database, args.tickets)
+    bench_django(name)
     users = max(1, round(args.rate * PACE))
     data = fixtures(agents=50, portal=50)
     workdir = Path(tempfile.mkdtemp(prefix="escalade-mixed-"))
     (workdir / "fixtures.json").write_text(json.dumps(data))
     memory: list[tuple[int, float]] = []
-    with escalade(args.server, args.tickets) as (pids, _worker):
+    with escalade(args.server, name, args.port) as (pids, _worker):
         stop = threading.Event()
 
         def sample() -> None:
@@ -115,7 +119,7 @@ def main() -> None:
         sampler.start()
         subprocess.run(
             [str(BIN / "locust"), "-f", str(ROOT / "benchmarks" / "locustfile.py"), "--headless",
-             "--host", f"http://127.0.0.1:{PORT}", "--users", str(users),
+             "--host", f"http://127.0.0.1:{args.port}", "--users", str(users),
              "--spawn-rate", str(max(1, users // 10)),
              "--run-time", f"{round(args.minutes * 60)}s", "--csv", str(workdir / "run"), "--only-summary"],
             env={**os.environ, "ESCALADE_MIXED_FIXTURES": str(workdir / "fixtures.json"),
@@ -138,6 +142,7 @@ def main() -> None:
     total = pages.pop("Aggregated")
     result = {
         "tickets": args.tickets,
+        "database": f"escalade_{name}",
         "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "server": args.server,
         "users": users,
@@ -147,7 +152,7 @@ def main() -> None:
         "pages": pages,
         "web_rss_mb_over_time": memory,
     }
-    out = ROOT / "benchmarks" / "results" / f"mixed-{args.tickets}.json"
+    out = ROOT / "benchmarks" / "results" / f"mixed-{name}.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(result, indent=2))
     print(json.dumps(result, indent=2))

@@ -5,6 +5,8 @@ client, so the whole middleware stack and the API run as under a server, minus t
 
     .venv/bin/python benchmarks/profile_api.py --tickets 10000 --op create [--sql] [--profile 30]
 
+``--database NAME`` works on another generated database (``escalade_NAME``).
+
 ``--op``: create (POST /api/tickets), reply (a public follow-up), status (a transition), assign
 (PATCH with an assignee), list (GET /api/tickets?limit=25), read (one ticket), search. It prints the
 statements of one request (``--sql`` prints them), the mean server time over ``--repeat`` requests and,
@@ -24,7 +26,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from benchmarks import bench_django  # noqa: E402 - the repository root is on the path just above
+from benchmarks import bench_django, bench_name  # noqa: E402 - the repository root is on the path just above
 
 
 def _setup(tickets: int) -> tuple[Any, dict[str, Any]]:
@@ -70,7 +72,8 @@ def _request(client: Any, op: str, ctx: dict[str, Any], index: int) -> Any:  # n
     if op == "reply":
         return post(f"/api/tickets/{ref}/followups", {"body": "Nous regardons.", "kind": "reply"})
     if op == "status":
-        state = "pending_third_party" if index % 2 == 0 else "in_progress"
+        visit = index // len(refs)  # every ticket starts in progress: waiting, then back, then waiting…
+        state = "pending_third_party" if visit % 2 == 0 else "in_progress"
         return post(f"/api/tickets/{ref}/transition", {"state": state})
     if op == "assign":
         return client.patch(
@@ -94,8 +97,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=100)
     parser.add_argument("--sql", action="store_true")
     parser.add_argument("--profile", type=int, default=0)
+    parser.add_argument("--database", help="escalade_<name> (default: escalade_bench_<tickets>)")
     args = parser.parse_args()
-    bench_django(f"bench_{args.tickets}")
+    bench_django(bench_name(args.database, args.tickets))
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 

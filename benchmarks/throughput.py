@@ -14,7 +14,10 @@ also the server CPU time per request (user + system time of the server's process
 apart). ``--peer``: a copy of ``shared/peers/django-helpdesk`` with its data generated
 (``helpdesk_<tickets>`` unless ``--peer-db``), served by gunicorn with 4 sync workers as in its kit;
 its one-ticket-per-request creation is measured with the kit's wrk script.
-wrk: 2 threads, 8 connections, ``--duration`` seconds per figure, after a 3-second warm-up.
+wrk: 2 threads, 8 connections, ``--duration`` seconds per figure, after a 5-second warm-up.
+``--database NAME`` measures another generated database (``escalade_NAME``) and ``--port`` moves the
+servers (Escalade on it, the peer on the next); a server that has not stopped 30 s after SIGTERM is
+killed.
 """
 
 from __future__ import annotations
@@ -37,10 +40,10 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from benchmarks import bench_django, bench_env  # noqa: E402 - the repository root is on the path just above
+from benchmarks import bench_django, bench_env, bench_name  # noqa: E402 - the repository root is on the path
 
 BIN = Path(sys.executable).parent
-PORT, PEER_PORT = 18351, 18352
+PORT = 18351
 TICKS = os.sysconf("SC_CLK_TCK")
 
 LUA_COMMON = """
@@ -168,24 +171,40 @@ def server_command(kind: str, port: int) -> list[list[str]]:
     raise SystemExit(f"unknown server {kind}")
 
 
+STOP_SECONDS = 30
+
+
+def stop(procs: list[subprocess.Popen[bytes]]) -> None:
+    """Ask ``procs`` to stop (SIGTERM); any still running after :data:`STOP_SECONDS` is killed."""
+    for proc in procs:
+        proc.terminate()
+    deadline = time.monotonic() + STOP_SECONDS
+    for proc in procs:
+        try:
+            proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            print(f"pid {proc.pid} did not stop within {STOP_SECONDS} s: killed", file=sys.stderr)
+            proc.kill()
+            proc.wait()
+
+
 @contextlib.contextmanager
-def escalade(kind: str, tickets: int) -> Iterator[tuple[list[int], int]]:
-    env = bench_env(f"bench_{tickets}")
+def escalade(kind: str, name: str, port: int = PORT) -> Iterator[tuple[list[int], int]]:
+    """Escalade's server ``kind`` on ``port`` with one worker, on the database ``escalade_<name>``:
+    (the server's pids, the worker's pid)."""
+    env = bench_env(name)
     procs = [
         subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        for command in server_command(kind, PORT)
+        for command in server_command(kind, port)
     ]
     worker = subprocess.Popen(
         [str(BIN / "escalade"), "worker"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     try:
-        wait_up(f"http://127.0.0.1:{PORT}/health")
+        wait_up(f"http://127.0.0.1:{port}/health")
         yield [proc.pid for proc in procs], worker.pid
     finally:
-        for proc in [*procs, worker]:
-            proc.terminate()
-        for proc in [*procs, worker]:
-            proc.wait(timeout=30)
+        stop([*procs, worker])
 
 
 def wrk(script: str, url: str, duration: int) -> dict[str, Any]:
@@ -280,7 +299,7 @@ def peer_session(port: int) -> tuple[str, str]:
     return cookies["sessionid"], cookies["csrftoken"]
 
 
-def bench_peer(peer: Path, venv: Path, database: str, duration: int) -> dict[str, Any]:
+def bench_peer(peer: Path, venv: Path, database: str, duration: int, port: int) -> dict[str, Any]:
     # Not this process's environment: bench_django put Escalade's settings module in it.
     env = {
         "PATH": os.environ["PATH"],
@@ -289,25 +308,24 @@ def bench_peer(peer: Path, venv: Path, database: str, duration: int) -> dict[str
         "DH_DB": "pg",
     }
     master = subprocess.Popen(
-        [str(venv / "bin" / "gunicorn"), "hdsite.wsgi:application", "--bind", f"127.0.0.1:{PEER_PORT}",
+        [str(venv / "bin" / "gunicorn"), "hdsite.wsgi:application", "--bind", f"127.0.0.1:{port}",
          "--workers", "4", "--timeout", "600"],
         cwd=peer / "site", env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     try:
-        wait_up(f"http://127.0.0.1:{PEER_PORT}/login/")
-        session, csrf = peer_session(PEER_PORT)
+        wait_up(f"http://127.0.0.1:{port}/login/")
+        session, csrf = peer_session(port)
         script = (peer / "wrk_create.lua").read_text()
         script = script.replace('os.getenv("DH_SESSION")', f'"{session}"').replace(
             'os.getenv("DH_CSRF")', f'"{csrf}"'
         )
-        script = script.replace("http://127.0.0.1:8000/", f"http://127.0.0.1:{PEER_PORT}/")
+        script = script.replace("http://127.0.0.1:8000/", f"http://127.0.0.1:{port}/")
         script = re.sub(r"(?s)\ndone = function.*", lambda _match: LUA_DONE, script)
-        result = measure(script, f"http://127.0.0.1:{PEER_PORT}", duration, [master.pid])
+        result = measure(script, f"http://127.0.0.1:{port}", duration, [master.pid])
         result["rss_mb"] = rss_mb([master.pid])
         return {"create": result}
     finally:
-        master.terminate()
-        master.wait(timeout=30)
+        stop([master])
 
 
 def main() -> None:
@@ -321,8 +339,11 @@ def main() -> None:
     parser.add_argument("--peer", type=Path)
     parser.add_argument("--peer-venv", type=Path, default=Path(tempfile.gettempdir()) / "dh-venv")
     parser.add_argument("--peer-db")
+    parser.add_argument("--database", help="escalade_<name> (default: escalade_bench_<tickets>)")
+    parser.add_argument("--port", type=int, default=PORT, help="Escalade's port (the peer's is the next one)")
     args = parser.parse_args()
-    bench_django(f"bench_{args.tickets}")
+    name = bench_name(args.database, args.tickets)
+    bench_django(name)
     values = fixtures(args.tickets)
     from escalade.tickets.choices import State
     from escalade.tickets.models import Ticket
@@ -337,20 +358,23 @@ def main() -> None:
 
     results: dict[str, Any] = {
         "tickets": args.tickets,
+        "database": f"escalade_{name}",
         "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
     }
     if args.peer:
         database = args.peer_db or f"helpdesk_{args.tickets}"
-        results["django-helpdesk"] = bench_peer(args.peer, args.peer_venv, database, args.duration)
+        results["django-helpdesk"] = bench_peer(
+            args.peer, args.peer_venv, database, args.duration, args.port + 1
+        )
         print("django-helpdesk", results["django-helpdesk"], flush=True)
     for kind in args.servers.split(","):
         figures: dict[str, Any] = {}
-        with escalade(kind, args.tickets) as (pids, worker):
+        with escalade(kind, name, args.port) as (pids, worker):
             for op in args.ops.split(","):
                 script = (LUA_COMMON + LUA_OPS[op]) % values + LUA_DONE
                 figures[op] = measure(
                     script,
-                    f"http://127.0.0.1:{PORT}",
+                    f"http://127.0.0.1:{args.port}",
                     args.duration,
                     pids,
                     before=reset if op == "status" else noop,
@@ -359,7 +383,7 @@ def main() -> None:
             figures["rss_mb"] = rss_mb(pids)
             figures["worker_cpu_s"] = round(cpu_seconds([worker]), 1)
         results[kind] = figures
-    out = ROOT / "benchmarks" / "results" / f"throughput-{args.tickets}.json"
+    out = ROOT / "benchmarks" / "results" / f"throughput-{name}.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(results, indent=2))
     print(json.dumps(results, indent=2))

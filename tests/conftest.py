@@ -121,15 +121,18 @@ def sla_defaults(request):
 @pytest.fixture(autouse=True)
 def fresh_cache() -> None:
     """Start each test with an empty cache: what a rolled-back test cached (the automation rules'
-    version, throttling counters, the reference data kept per process) must not leak into the next one."""
+    version, throttling counters, the reference data and API tokens kept per process) must not leak
+    into the next one."""
     from django.core.cache import cache
 
+    from escalade.api.tokens import api_tokens_forget
     from escalade.automation.engine import rules_forget
     from escalade.core.refdata import refdata_forget
 
     cache.clear()
     rules_forget()
     refdata_forget()
+    api_tokens_forget()
 
 
 @pytest.fixture

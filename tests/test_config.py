@@ -31,6 +31,7 @@ def test_defaults_are_the_embedded_mode(clean_env, tmp_path):
     assert config.language == "fr"
     assert config.time_zone == "Europe/Paris"
     assert config.static_root == tmp_path / "static"
+    assert config.api_token_cache_seconds == 5  # used only with Redis (settings: 0 without)
 
 
 def test_scaled_mode_is_chosen_by_the_database_url(clean_env):
@@ -48,6 +49,7 @@ def test_invalid_values_are_reported_by_name(clean_env):
     clean_env.setenv("ESCALADE_DEBUG", "maybe")
     clean_env.setenv("ESCALADE_LANGUAGE", "de")
     clean_env.setenv("ESCALADE_WORKER_THREADS", "0")
+    clean_env.setenv("ESCALADE_API_TOKEN_CACHE_SECONDS", "61")
 
     with pytest.raises(EnvValidationError) as error:
         load_config()
@@ -56,6 +58,7 @@ def test_invalid_values_are_reported_by_name(clean_env):
     assert "ESCALADE_DEBUG" in message
     assert "ESCALADE_LANGUAGE" in message
     assert "ESCALADE_WORKER_THREADS" in message
+    assert "ESCALADE_API_TOKEN_CACHE_SECONDS" in message
 
 
 def test_the_secret_key_is_generated_once_into_the_data_dir(clean_env, tmp_path):

@@ -83,6 +83,7 @@ class Config:
     mail_max_attachments: int
     mail_reply_same_organisation: bool
     api_body_max_kb: int
+    api_token_cache_seconds: int
     text_max_chars: int
     sla_target_max_days: int
     time_edit_window_hours: int
@@ -170,6 +171,7 @@ def load_config() -> Config:
             mail_max_attachments=env.int("MAIL_MAX_ATTACHMENTS", 50, validate=Range(min=1, max=10_000)),
             mail_reply_same_organisation=env.bool("MAIL_REPLY_SAME_ORGANISATION", True),
             api_body_max_kb=env.int("API_BODY_MAX_KB", 1024, validate=Range(min=16, max=1_048_576)),
+            api_token_cache_seconds=env.int("API_TOKEN_CACHE_SECONDS", 5, validate=Range(min=0, max=60)),
             text_max_chars=env.int("TEXT_MAX_CHARS", 100_000, validate=Range(min=1_000, max=10_000_000)),
             sla_target_max_days=env.int("SLA_TARGET_MAX_DAYS", 366, validate=Range(min=1, max=3_660)),
             directory_key=env.str("DIRECTORY_KEY", None) or None,

@@ -75,17 +75,17 @@ MIDDLEWARE = [
     "escalade.api.middleware.ApiBoundaryMiddleware",
     "escalade.core.middleware.InputGuardMiddleware",
     "escalade.api.atomic.ApiWriteTransactionMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "escalade.core.pages.SessionMiddleware",  # escalade.core.pages: for pages, not for the API
+    "escalade.core.pages.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    "escalade.core.pages.AuthenticationMiddleware",
+    "escalade.core.pages.OTPMiddleware",
     "escalade.identity.middleware.TwoFactorEnrolmentMiddleware",
     "escalade.accounts.middleware.UserPreferencesMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "escalade.core.pages.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "django_htmx.middleware.HtmxMiddleware",
+    "escalade.core.pages.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -293,6 +293,9 @@ ESCALADE_MAIL_REPLY_SAME_ORGANISATION = CONFIG.mail_reply_same_organisation
 # Input limits (ADR 0014): a JSON body of the API, a text (description, reply, note, solution), an
 # SLA target (its calendar days, so that due dates stay far inside the datetime range).
 ESCALADE_API_BODY_MAX_BYTES = CONFIG.api_body_max_kb * 1024
+# API tokens kept per process (api/tokens.py): only where the cache that carries their version is
+# shared by every process (Redis); the embedded local-memory cache is not.
+ESCALADE_API_TOKEN_CACHE_SECONDS = CONFIG.api_token_cache_seconds if CONFIG.redis_url else 0
 ESCALADE_TEXT_MAX_CHARS = CONFIG.text_max_chars
 
 # ---------------------------------------------------------------- time tracking and hour credits (ADR 0017)

@@ -56,6 +56,7 @@ class UserAdmin(AuditedModelAdmin):
     autocomplete_fields = ("organisation", "site")
     show_full_result_count = False
     actions = ("unlock_sign_in", "reset_two_factor")
+    credentials = True  # a revocation or deactivation reaches every process at once
 
     @admin.action(description=_("Unlock sign-in (after too many failed attempts)"))
     def unlock_sign_in(self, request: HttpRequest, queryset: QuerySet[User]) -> None:

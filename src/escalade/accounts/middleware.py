@@ -10,13 +10,14 @@ from django.utils import timezone, translation
 
 
 class UserPreferencesMiddleware:
-    """After authentication: activate the user's language and time zone (anonymous: browser/cookie)."""
+    """After authentication: activate the user's language and time zone (anonymous: browser/cookie).
+    The time zone is reset after every request, the API's included (its token auth activates one)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        user = request.user
+        user = request.user  # anonymous for the API: its token auth applies the person's preferences
         if user.is_authenticated:
             translation.activate(user.language)
             request.LANGUAGE_CODE = user.language

@@ -10,6 +10,7 @@ from django.db import transaction
 
 from escalade.accounts.models import Role, Team, TeamMembership, User
 from escalade.core.actors import Actor
+from escalade.core.credentials import credentials_changed
 from escalade.core.errors import ValidationFailed
 from escalade.core.refdata import refdata_changed
 from escalade.core.services import (
@@ -35,6 +36,8 @@ USER_FIELDS = (
     "is_active",
 )
 PROFILE_FIELDS = frozenset({"full_name", "language", "time_zone", "phone", "job_title"})
+# What a request takes from its person once authenticated: a change must reach kept tokens at once.
+CREDENTIAL_FIELDS = frozenset({"email", "organisation", "role", "language", "time_zone", "is_active"})
 TEAM_FIELDS = ("name", "support_level", "email", "is_auto_assign", "is_active", "organisations")
 
 
@@ -93,6 +96,8 @@ def user_update(*, actor: Actor, user: User, **fields: Any) -> User:
     validate_instance(user)
     user.save()
     changes = changes_between(before, snapshot(user, USER_FIELDS))
+    if CREDENTIAL_FIELDS & changes.keys():
+        credentials_changed()
     if changes:
         action = "user.role_changed" if "role" in changes else "user.updated"
         event_record(

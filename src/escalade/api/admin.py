@@ -18,6 +18,7 @@ class ApiTokenAdmin(AuditedModelAdmin):
     list_select_related = ("user",)
     readonly_fields = ("user", "name", "key_prefix", "key_hash", "created_at", "last_used_at")
     show_full_result_count = False
+    credentials = True  # a revocation or deactivation reaches every process at once
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from django.db.models import Model, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models import Exists, Model, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.utils.translation import gettext as _
 
 from escalade import authz
@@ -66,29 +66,43 @@ def attachments_visible_to(user: User, ticket: Ticket) -> QuerySet[Attachment]:
 
 
 def _links(user: User, ticket: Ticket) -> list[LinkView]:
+    """The links between ``ticket`` and the tickets ``user`` sees, outgoing first (one query)."""
     visible = authz.tickets_visible_to(user).values("pk")
-    outgoing = TicketLink.objects.filter(source=ticket, target__in=visible).select_related("target")
-    incoming = TicketLink.objects.filter(target=ticket, source__in=visible).select_related("source")
-    return [LinkView(kind=link.kind, direction="out", ticket=link.target) for link in outgoing] + [
-        LinkView(kind=link.kind, direction="in", ticket=link.source) for link in incoming
-    ]
+    links = list(
+        TicketLink.objects.filter(Q(source=ticket, target__in=visible) | Q(target=ticket, source__in=visible))
+        .select_related("source", "target")
+        .order_by("pk")
+    )
+    outgoing = [LinkView(kind=link.kind, direction="out", ticket=link.target) for link in links
+                if link.source_id == ticket.pk]  # fmt: skip
+    incoming = [LinkView(kind=link.kind, direction="in", ticket=link.source) for link in links
+                if link.target_id == ticket.pk]  # fmt: skip
+    return outgoing + incoming
 
 
 def ticket_detail(user: User, reference: str) -> Ticket:
-    """A visible ticket with its related objects and the conversation, files and links ``user`` may see
-    (a constant number of queries)."""
+    """A visible ticket with its related objects and the conversation, files and links ``user`` may see:
+    three queries (the ticket, its tags, its conversation), one more for its files and one for its links
+    when it has any (the ticket's query says whether it has)."""
     ticket = (
         authz.tickets_visible_to(user)
         .select_related(*DETAIL_RELATED)
         .prefetch_related(Prefetch("tags", queryset=Tag.objects.only("name")))
+        .annotate(
+            has_attachments=Exists(Attachment.objects.filter(ticket=OuterRef("pk"))),
+            has_links_out=Exists(TicketLink.objects.filter(source=OuterRef("pk"))),
+            has_links_in=Exists(TicketLink.objects.filter(target=OuterRef("pk"))),
+        )
         .filter(reference=reference)
         .first()
     )
     if ticket is None:
         raise NotFoundError(_("No such ticket."))
     ticket.visible_followups = list(followups_visible_to(user, ticket))  # type: ignore[attr-defined]
-    ticket.visible_attachments = list(attachments_visible_to(user, ticket))  # type: ignore[attr-defined]
-    ticket.visible_links = _links(user, ticket)  # type: ignore[attr-defined]
+    has_links = ticket.has_links_out or ticket.has_links_in
+    attachments = attachments_visible_to(user, ticket) if ticket.has_attachments else []
+    ticket.visible_attachments = list(attachments)  # type: ignore[attr-defined]
+    ticket.visible_links = _links(user, ticket) if has_links else []  # type: ignore[attr-defined]
     return ticket
 
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from escalade.accounts.models import User
 from escalade.api.models import ApiToken
 from escalade.core.actors import Actor
+from escalade.core.credentials import credentials_changed
 from escalade.core.errors import ConflictError, ValidationFailed
 from escalade.core.services import event_record
 
@@ -55,6 +56,7 @@ def api_token_revoke(*, actor: Actor, token: ApiToken) -> ApiToken:
         raise ConflictError(_("This token is already revoked."), field="revoked_at")
     token.revoked_at = timezone.now()
     token.save(update_fields=["revoked_at"])
+    credentials_changed()  # the processes that keep tokens drop it at the commit
     event_record(
         actor=actor,
         obj=token,

@@ -17,6 +17,7 @@ from django.urls import reverse
 from escalade import authz
 from escalade.accounts.models import User
 from escalade.core.actors import Actor
+from escalade.core.credentials import credentials_changed
 from escalade.core.http import client_ip
 from escalade.core.refdata import refdata_changed
 from escalade.core.services import changes_between, event_record, snapshot
@@ -87,9 +88,12 @@ class AuditedModelAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     ``reference_data``: its model is reference data that processes keep (``core.refdata``: contracts,
     teams, categories, the priority matrix, SLA policies and calendars); a save or deletion says so.
+    ``credentials``: its model holds what authenticates a request (people, API tokens); a save or
+    deletion moves ``core.credentials``' version, so that no process keeps a revoked token.
     """
 
     reference_data = False
+    credentials = False
 
     def _actor(self, request: HttpRequest) -> Actor:
         assert isinstance(request.user, User)
@@ -108,6 +112,8 @@ class AuditedModelAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         )
         if self.reference_data:
             refdata_changed()
+        if self.credentials and change:
+            credentials_changed()
         if changes or not change:
             event_record(
                 actor=self._actor(request),
@@ -130,6 +136,8 @@ class AuditedModelAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         super().delete_model(request, obj)
         if self.reference_data:
             refdata_changed()
+        if self.credentials:
+            credentials_changed()
 
     def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
         for obj in queryset:

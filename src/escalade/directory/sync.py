@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from escalade.accounts.models import Role, TeamMembership, User
 from escalade.core.actors import Actor
+from escalade.core.credentials import credentials_changed
 from escalade.core.services import event_record
 from escalade.directory import client
 from escalade.directory.models import AccessGrant, Directory, DirectoryAccount, DirectoryGroup, GroupRule
@@ -239,10 +240,12 @@ def _sync_people(directory: Directory, people: dict[str, Person], summary: SyncS
             ["dn", "login", "manager_dn", "secondary_email", "mobile", "fingerprint", "is_present"],
             batch_size=BATCH,
         )
+        credentials_changed()  # roles, organisations, reactivations
         summary.updated = len(changed)
     if leavers:
         User.objects.filter(pk__in=[account.user_id for account in leavers]).update(is_active=False)
         DirectoryAccount.objects.filter(pk__in=[account.pk for account in leavers]).update(is_present=False)
+        credentials_changed()
         summary.deactivated = len(leavers)
     if new:
         _create_people(directory, new, summary)
@@ -276,6 +279,7 @@ def _create_people(directory: Directory, new: list[Person], summary: SyncSummary
         User.objects.bulk_update(
             linked, ["full_name", "phone", "job_title", "is_active", "role"], batch_size=BATCH
         )
+        credentials_changed()
     accounts = []
     for user, person in pairs:
         account = DirectoryAccount(directory=directory, user=user, unique_id=person.unique_id)
