@@ -18,10 +18,10 @@ pytestmark = pytest.mark.django_db
 # event, its due dates, the acknowledgement mail, the reports' fact and daily rollup, the outbox; the
 # release, the tags of the answer, COMMIT. It was 23 before the reference data (priority matrix, teams,
 # contracts, policies and targets) was kept per process. Since then the contract's decision at intake on
-# every channel (issue 16: the organisation's contracts with their categories, the hour packages; not
-# yet read from the kept data) and the notification of the requester (their preferences, the bell's
-# row; ADR 0024) add five; the token kept per process takes one off (20 when it is read).
-CREATE = 19
+# every channel (issue 16: the hour packages of the contract; the organisation's contracts come from the
+# kept data) and the notification of the requester (their preferences, the bell's row; ADR 0024) add
+# three; the token kept per process takes one off (18 when it is read).
+CREATE = 17
 # The writes below also read the ticket (locked), its clock's history (events) and, for the answer,
 # the ticket again with its tags and conversation; its files and its links (one query for both
 # directions) only when the ticket's query says it has some.

@@ -23,10 +23,10 @@ pytestmark = pytest.mark.django_db
 
 # A message on its own (``escalade mail ingest`` from an MTA, a quarantine retry): 6 for the mail itself
 # (lookup, savepoint, rate, sender, record), 7 for a reply (its ticket); the rest is the ticket service.
-NEW_TICKET = 19  # ticket_create: reference, SLA, the acknowledgement (1), the outbox (1), the reports' fact
-# and rollup (2); the contract's decision at intake (ADR 0017); the requester's notification preferences
-# and the bell's row (2, ADR 0024); the matrix, teams, contracts, policies and targets are kept per
-# process (core.refdata)
+NEW_TICKET = 18  # ticket_create: reference, SLA, the acknowledgement (1), the outbox (1), the reports' fact
+# and rollup (2); the requester's notification preferences
+# and the bell's row (2, ADR 0024); the matrix, teams, contracts (the contract's decision at intake, ADR
+# 0017, included), policies and targets are kept per process (core.refdata)
 REPLY = 21  # ticket_reply: row lock, event, SLA, the mails to the team's agents (2, whatever their number),
 # the notification preferences and bell rows (ADR 0024; policies and targets are kept per process),
 # the outbox (1), the reports (3: history, targets, the fact; an unchanged fact writes nothing)
@@ -39,9 +39,10 @@ REPLY = 21  # ticket_reply: row lock, event, SLA, the mails to the team's agents
 POLL, CLAIMS = 1 + 3 + 2 + 2 + 2, 2
 # ticket_create_many: its savepoint, the matrix, contracts, teams, references, the default policy, the
 # tickets, events, acknowledgements, policies, targets, due dates, the outbox (after-commit work), the
-# reports' facts and rollups (2); the contract's decision at intake (1: the contracts, once per batch);
-# the notification preferences and the bell's rows (2); the reference data is kept per process.
-CREATIONS = 2 + 14
+# reports' facts and rollups (2); the notification preferences and the bell's rows (2); the reference
+# data is kept per process (the contract's decision at intake reads the kept contracts when the group's
+# requests come from one organisation, else the contracts of all, once per batch).
+CREATIONS = 2 + 13
 # ticket_reply_many: its savepoint, the row locks, follow-ups, tickets, events, the agents to mail (1,
 # whatever their number), the mails, policies, histories, targets (the due dates did not move), the outbox,
 # the reports (3: history, targets, facts).

@@ -8,6 +8,7 @@ from django.utils import translation
 
 from escalade.contracts.models import HourPackage, OutOfContractDecision, OutOfContractOutcome
 from escalade.core.models import Event
+from escalade.core.refdata import refdata_changed
 from escalade.mail.batch import IngestBatch
 from escalade.mail.models import OutboundMail, Quarantine
 from escalade.mail.outbound import render
@@ -43,8 +44,10 @@ def outside(inside):
 
 
 def _outcome(contract, outcome):
+    """Change the contract's outcome as the admin does: saved, and the kept reference data told."""
     contract.out_of_contract_outcome = outcome
     contract.save(update_fields=["out_of_contract_outcome"])
+    refdata_changed()
 
 
 def test_an_api_request_outside_the_contract_is_logged_with_the_decision(api: Api, world, contract, outside):

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from escalade import authz
 from escalade.accounts.models import Role, User
 from escalade.contracts.models import Contract, HourPackage, OutOfContractDecision, OutOfContractOutcome
-from escalade.contracts.selectors import contract_choose, contract_match, contracts_by_organisation
+from escalade.contracts.selectors import contract_choose, contract_match, contracts_of
 from escalade.core.actors import Actor
 from escalade.core.errors import PermissionDeniedError, ValidationFailed
 from escalade.core.events import publish
@@ -112,7 +112,7 @@ def intake_assess_many(
     """:func:`intake_assess` for each ``(organisation, category)`` of a batch (mail, API): the contracts
     read once, the hour credit once per contract and category."""
     at = at or timezone.now()
-    contracts = contracts_by_organisation(organisation_ids={organisation.pk for organisation, _c in requests})
+    contracts = contracts_of(organisation_ids={organisation.pk for organisation, _c in requests})
     exhausted: dict[tuple[int, int | None], bool] = {}
     found: list[IntakeAssessment] = []
     for organisation, category in requests:

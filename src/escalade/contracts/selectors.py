@@ -83,14 +83,30 @@ def contract_choose(
     return ContractMatch(contract=contract)
 
 
+def _kept_contracts(organisation_id: int) -> list[Contract]:
+    """One organisation's active contracts, kept per process (``core.refdata``: the admin and the
+    services say when contracts change)."""
+    return refdata(
+        "contracts.by_organisation",
+        organisation_id,
+        lambda: contracts_by_organisation(organisation_ids=[organisation_id]).get(organisation_id, []),
+    )
+
+
+def contracts_of(*, organisation_ids: Iterable[int]) -> dict[int, list[Contract]]:
+    """:func:`contracts_by_organisation` for intake: one organisation's (a single request: the API's,
+    the portal's, one mail) come from the contracts kept per process; several are read together."""
+    wanted = set(organisation_ids)
+    if len(wanted) == 1:
+        [organisation_id] = wanted
+        return {organisation_id: _kept_contracts(organisation_id)}
+    return contracts_by_organisation(organisation_ids=wanted)
+
+
 def contract_match(
     *, organisation: Organisation, category: Category | None, at: datetime | None = None
 ) -> ContractMatch:
     """Match a new request to the organisation's contracts (see :func:`contract_choose`), kept per
-    process (``core.refdata``: the admin says when contracts change)."""
-    contracts = refdata(
-        "contracts.by_organisation",
-        organisation.pk,
-        lambda: contracts_by_organisation(organisation_ids=[organisation.pk]).get(organisation.pk, []),
-    )
+    process."""
+    contracts = _kept_contracts(organisation.pk)
     return contract_choose(contracts=contracts, category=category, at=at or timezone.now())
