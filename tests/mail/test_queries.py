@@ -37,12 +37,11 @@ REPLY = 21  # ticket_reply: row lock, event, SLA, the mails to the team's agents
 # flag update and the mailbox update; the claims, one for the first message then up to ten at a time.
 # New requests and replies wait until the group ends, then are written together (savepoint, 2):
 POLL, CLAIMS = 1 + 3 + 2 + 2 + 2, 2
-# ticket_create_many: its savepoint, the matrix, contracts, teams, references, the default policy, the
+# ticket_create_many: its savepoint, the matrix, teams, references, the default policy, the
 # tickets, events, acknowledgements, policies, targets, due dates, the outbox (after-commit work), the
 # reports' facts and rollups (2); the notification preferences and the bell's rows (2); the reference
-# data is kept per process (the contract's decision at intake reads the kept contracts when the group's
-# requests come from one organisation, else the contracts of all, once per batch).
-CREATIONS = 2 + 13
+# data, the contracts included (for the decision at intake and for the tickets), is kept per process.
+CREATIONS = 2 + 12
 # ticket_reply_many: its savepoint, the row locks, follow-ups, tickets, events, the agents to mail (1,
 # whatever their number), the mails, policies, histories, targets (the due dates did not move), the outbox,
 # the reports (3: history, targets, facts).

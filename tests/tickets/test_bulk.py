@@ -163,13 +163,13 @@ def _batch(world: Any, size: int) -> list[TicketRequest]:
 
 
 # Reads: requesters' organisations and sites, categories' organisations and fields, the matrix, the
-# contracts and their categories, the teams, the agents' loads, the default policy; writes: the
-# counter, tickets, tags (read, insert, read back), tags and watchers of the tickets, events, due
-# dates (the SLA policies and targets are kept per process, core.refdata), supervisors,
+# teams, the agents' loads, the default policy; writes: the counter, tickets, tags (read, insert, read
+# back), tags and watchers of the tickets, events, due dates (the contracts with their categories, the
+# SLA policies and targets are kept per process, core.refdata), supervisors,
 # notifications, the outbound mails, the outbox (one insert for the batch's after-commit work:
 # indexing, sending), the reports' facts and rollups (2: the creation and the assignment come as one
 # batch, so the facts' reads are shared), the recipients' notification preferences (ADR 0024).
-BATCH_QUERIES = 24  # and the savepoint, its release
+BATCH_QUERIES = 22  # and the savepoint, its release
 
 
 @pytest.mark.parametrize("size", [5, 50])

@@ -11,7 +11,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from escalade.contracts.models import Contract
-from escalade.core.refdata import refdata
+from escalade.core.refdata import refdata_many
 from escalade.orgs.models import Organisation
 from escalade.sla.businesstime import next_working_instant
 from escalade.sla.selectors import working_calendar
@@ -83,24 +83,15 @@ def contract_choose(
     return ContractMatch(contract=contract)
 
 
-def _kept_contracts(organisation_id: int) -> list[Contract]:
-    """One organisation's active contracts, kept per process (``core.refdata``: the admin and the
-    services say when contracts change)."""
-    return refdata(
-        "contracts.by_organisation",
-        organisation_id,
-        lambda: contracts_by_organisation(organisation_ids=[organisation_id]).get(organisation_id, []),
-    )
-
-
 def contracts_of(*, organisation_ids: Iterable[int]) -> dict[int, list[Contract]]:
-    """:func:`contracts_by_organisation` for intake: one organisation's (a single request: the API's,
-    the portal's, one mail) come from the contracts kept per process; several are read together."""
-    wanted = set(organisation_ids)
-    if len(wanted) == 1:
-        [organisation_id] = wanted
-        return {organisation_id: _kept_contracts(organisation_id)}
-    return contracts_by_organisation(organisation_ids=wanted)
+    """:func:`contracts_by_organisation`, kept per process (``core.refdata``: the admin and the
+    services say when contracts change); the organisations not kept yet are read together."""
+    return refdata_many(
+        "contracts.by_organisation",
+        organisation_ids,
+        lambda missing: contracts_by_organisation(organisation_ids=missing),
+        default=list,
+    )
 
 
 def contract_match(
@@ -108,5 +99,5 @@ def contract_match(
 ) -> ContractMatch:
     """Match a new request to the organisation's contracts (see :func:`contract_choose`), kept per
     process."""
-    contracts = _kept_contracts(organisation.pk)
+    contracts = contracts_of(organisation_ids=[organisation.pk])[organisation.pk]
     return contract_choose(contracts=contracts, category=category, at=at or timezone.now())

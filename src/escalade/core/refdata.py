@@ -22,7 +22,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from typing import Any
 
 from django.core.cache import cache
@@ -57,23 +57,56 @@ def _changing() -> bool:
     return any(entry[1] is _bump for entry in connection.run_on_commit)
 
 
+def _kept(name: str, key: Hashable, version: str, now: float) -> tuple[bool, Any]:
+    entry = _entries.get((name, key))
+    if entry is not None and entry[0] == version and now - entry[1] < MAX_AGE:
+        return True, entry[2]
+    return False, None
+
+
+def _keep(name: str, key: Hashable, version: str, now: float, value: object) -> None:
+    with _lock:
+        if len(_entries) >= MAX_ENTRIES:
+            _entries.pop(next(iter(_entries)))
+        _entries[(name, key)] = (version, now, value)
+
+
 def refdata[T](name: str, key: Hashable, load: Callable[[], T]) -> T:
     """``load()``'s value for (``name``, ``key``), kept in this process while the reference data's
     version stays (see the module)."""
     if _changing():
         return load()
-    version = _version()
-    entry = _entries.get((name, key))
-    now = time.monotonic()
-    if entry is not None and entry[0] == version and now - entry[1] < MAX_AGE:
-        value: T = entry[2]
-        return value
+    version, now = _version(), time.monotonic()
+    found, value = _kept(name, key, version, now)
+    if found:
+        return value  # type: ignore[no-any-return]
     loaded = load()
-    with _lock:
-        if len(_entries) >= MAX_ENTRIES:
-            _entries.pop(next(iter(_entries)))
-        _entries[(name, key)] = (version, now, loaded)
+    _keep(name, key, version, now, loaded)
     return loaded
+
+
+def refdata_many[K: Hashable, T](
+    name: str, keys: Iterable[K], load: Callable[[set[K]], Mapping[K, T]], *, default: Callable[[], T]
+) -> dict[K, T]:
+    """:func:`refdata` for several keys at once: the kept values as they are, the others loaded by one
+    call of ``load(missing keys)`` (a key it does not return gets ``default()``), then kept."""
+    wanted = set(keys)
+    if _changing():
+        loaded = load(wanted)
+        return {key: loaded[key] if key in loaded else default() for key in wanted}
+    version, now = _version(), time.monotonic()
+    values: dict[K, T] = {}
+    for key in wanted:
+        found, value = _kept(name, key, version, now)
+        if found:
+            values[key] = value
+    missing = wanted - values.keys()
+    if missing:
+        loaded = load(missing)
+        for key in missing:
+            values[key] = loaded[key] if key in loaded else default()
+            _keep(name, key, version, now, values[key])
+    return values
 
 
 def _bump() -> None:

@@ -104,18 +104,14 @@ def dashboard_for(*, user: User, now: dt.datetime | None = None) -> Dashboard:
         })  # fmt: skip
         by_state[state] = by_state.get(state, 0) + count
         by_level[level] = by_level.get(level, 0) + count
-    counts = {
-        "at_risk": sum(row["at_risk"] for row in rows),
-        "breached": sum(row["breached"] for row in rows),
-        "unassigned": sum(row["count"] for row in rows if row["assignee_id"] is None),
-    }
     today_rows = DailyRollup.objects.filter(day=today)
     if not whole:
         today_rows = today_rows.filter(organisation_id__in=authz.served_organisation_ids(user))
     today_counts = today_rows.aggregate(created=Sum("created"), resolved=Sum("resolved"))
     return Dashboard(
-        backlog=backlog, by_state=by_state, by_level=by_level, at_risk=counts["at_risk"],
-        breached=counts["breached"], unassigned=counts["unassigned"],
+        backlog=backlog, by_state=by_state, by_level=by_level,
+        at_risk=sum(row["at_risk"] for row in rows), breached=sum(row["breached"] for row in rows),
+        unassigned=sum(row["count"] for row in rows if row["assignee_id"] is None),
         intake_today=today_counts["created"] or 0, resolved_today=today_counts["resolved"] or 0,
         agents=agent_loads(user=user, today=today, open_rows=rows if whole else None),
         absences=absences_ahead(user=user, today=today),

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
-from escalade.contracts.selectors import contract_choose, contracts_by_organisation
+from escalade.contracts.selectors import contract_choose, contracts_of
 from escalade.core.actors import Actor
 from escalade.core.bulk import rows_update
 from escalade.core.errors import DomainError, ValidationFailed
@@ -104,7 +104,7 @@ def _check(index: int, request: TicketRequest, matrix: PriorityMatrix) -> Checke
 def _build(checked: Sequence[CheckedRequest], *, now: dt.datetime) -> list[Ticket]:
     """The new tickets, with their contract, policy, team and agent chosen as one-by-one calls would."""
     organisation_ids = {item.organisation.pk for item in checked}
-    contracts = contracts_by_organisation(organisation_ids=organisation_ids)
+    contracts = contracts_of(organisation_ids=organisation_ids)
     served = first_line_teams(organisation_ids=organisation_ids)
     teams = [
         first_line_choose(
