@@ -97,7 +97,7 @@ def _l1_takes_and_logs_a_call(desk: Page, base: str, reference: str, people: dic
     desk.keyboard.press("n")
     expect(desk).to_have_url(f"{base}/desk/call/")
     desk.locator("#caller-q").press_sequentially(requester.full_name[:5], delay=20)
-    caller = desk.locator("a.caller-link").first
+    caller = desk.locator("a.caller-link", has_text=requester.full_name).first
     expect(caller).to_be_visible()
     caller.focus()
     desk.keyboard.press("Enter")
