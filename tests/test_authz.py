@@ -5,6 +5,9 @@ from __future__ import annotations
 import pytest
 
 from escalade import authz
+from escalade.accounts.models import Team, TeamMembership
+from escalade.accounts.services import team_member_add
+from escalade.core.actors import Actor
 from escalade.core.models import Event
 from escalade.orgs.models import Organisation
 
@@ -127,3 +130,38 @@ def test_a_non_administrator_cannot_change_a_role_through_the_admin(client, worl
     person.refresh_from_db()
     assert person.role != "administrator" or role == "administrator"
     assert person.full_name != "x"
+
+
+def _served_slugs(person) -> set[str]:
+    """What a new request of ``person`` finds they serve (each request loads the person anew)."""
+    fresh = type(person).objects.get(pk=person.pk)
+    ids = authz.served_organisation_ids(fresh)
+    return set(Organisation.objects.filter(pk__in=ids).values_list("slug", flat=True))
+
+
+def test_an_agent_added_to_a_team_serves_its_client_at_the_next_request(world):
+    assert _served_slugs(world.agent_a) == {"provider", "client-a"}  # kept by this process from now on
+
+    team_member_add(actor=Actor.system("test"), team=Team.objects.get(name="L1 B"), user=world.agent_a)
+
+    assert _served_slugs(world.agent_a) == {"provider", "client-a", "client-b"}
+
+
+def test_an_agent_taken_out_of_a_team_in_the_admin_stops_serving_its_client(client, world):
+    team = Team.objects.get(name="L1 A")
+    membership = TeamMembership.objects.get(team=team, user=world.agent_a)
+    assert _served_slugs(world.agent_a) == {"provider", "client-a"}
+    client.force_login(world.administrator)
+
+    response = client.post(
+        f"/admin/accounts/team/{team.pk}/change/",
+        {"name": team.name, "support_level": team.support_level, "organisations": [world.client_a.pk],
+         "is_active": "on", "memberships-TOTAL_FORMS": "1", "memberships-INITIAL_FORMS": "1",
+         "memberships-0-id": membership.pk, "memberships-0-team": team.pk,
+         "memberships-0-user": world.agent_a.pk, "memberships-0-skills": "[]",
+         "memberships-0-DELETE": "on"},
+    )  # fmt: skip
+
+    assert response.status_code == 302, response.context["errors"] if response.context else response
+    assert not TeamMembership.objects.filter(pk=membership.pk).exists()
+    assert _served_slugs(world.agent_a) == {"provider"}

@@ -32,6 +32,7 @@ from escalade.accounts.models import Role, User
 from escalade.assets.models import Asset, Licence
 from escalade.core.errors import PermissionDeniedError
 from escalade.core.models import Event
+from escalade.core.refdata import refdata
 from escalade.kb.models import Article, ArticleState, ArticleVisibility
 from escalade.orgs.models import Organisation
 from escalade.tickets.models import Category, Ticket
@@ -148,15 +149,27 @@ def events_visible_to(user: AnyUser) -> QuerySet[Event]:
 
 
 def served_organisation_ids(user: AnyUser) -> frozenset[int]:
-    """Ids of the organisations an agent works for (cached on the user object for the request)."""
+    """Ids of the organisations ``user`` works for, kept on the user object for the request.
+
+    An agent's (their teams' clients and the provider) are also kept per process as reference data
+    (``core.refdata``): every agent request reads them, and they change only with a team's membership,
+    its clients or its state, whose writers say so (``refdata_changed``:
+    the team and membership services, the admin, the directory's team rules)."""
     person = _active(user)
     if person is None:
         return frozenset()
     cached: frozenset[int] | None = getattr(person, "_served_organisation_ids", None)
     if cached is None:
-        cached = frozenset(organisations_visible_to(person).values_list("pk", flat=True))
+        if person.role == Role.AGENT:
+            cached = refdata("served-organisations", person.pk, lambda: _organisation_ids(person))
+        else:
+            cached = _organisation_ids(person)
         person._served_organisation_ids = cached  # type: ignore[attr-defined]
     return cached
+
+
+def _organisation_ids(person: User) -> frozenset[int]:
+    return frozenset(organisations_visible_to(person).values_list("pk", flat=True))
 
 
 def tickets_visible_to(user: AnyUser) -> QuerySet[Ticket]:

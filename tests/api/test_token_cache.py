@@ -10,11 +10,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from escalade.accounts.models import Role
-from escalade.accounts.services import user_update, user_update_profile
+from escalade.accounts.services import team_create, team_member_add, user_update, user_update_profile
 from escalade.api.models import ApiToken
 from escalade.api.services import api_token_revoke
 from escalade.core.actors import Actor
-from tests.accounts.factories import TeamFactory, TeamMembershipFactory
 from tests.api.conftest import Api
 
 pytestmark = pytest.mark.django_db
@@ -105,12 +104,13 @@ def test_a_language_change_applies_on_the_next_request(api, world, django_captur
 
 
 def test_a_new_team_membership_applies_on_the_next_request(api, world):
-    """Memberships are not kept with the token: each request reads the teams its person serves."""
+    """Memberships are not kept with the token, and the organisations a person serves, kept per
+    process, are forgotten when a team or a membership is created."""
     ticket_of_b = api.post("/api/tickets", world.requester_b, {"title": "Écran noir"}).json()["reference"]
     assert api.get(f"/api/tickets/{ticket_of_b}", world.agent_a).status_code == 404
-    TeamMembershipFactory.create(
-        team=TeamFactory.create(name="L1 B bis", organisations=[world.client_b]), user=world.agent_a
-    )
+    actor = Actor.of(world.administrator)
+    team = team_create(actor=actor, name="L1 B bis", support_level=1, organisations=[world.client_b])
+    team_member_add(actor=actor, team=team, user=world.agent_a)
     assert api.get(f"/api/tickets/{ticket_of_b}", world.agent_a).status_code == 200
 
 

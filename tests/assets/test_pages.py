@@ -68,7 +68,7 @@ def test_asset_list_filters_and_pages_with_a_pinned_query_count(
     client.force_login(world.agent_a)
     client.get("/desk/assets/")  # warm the session
 
-    with django_assert_num_queries(5):  # session, user, served clients, the client choices, the page
+    with django_assert_num_queries(4):  # session, user, the client choices, the page (served clients kept)
         first = client.get("/desk/assets/", {"kind": "laptop"})
     assert first.status_code == 200
     page = first.context["page"]

@@ -149,6 +149,7 @@ def team_member_add(*, actor: Actor, team: Team, user: User, is_lead: bool = Fal
         team=team, user=user, defaults={"is_lead": is_lead}
     )
     if created:
+        refdata_changed()  # the organisations an agent serves are kept per process
         event_record(
             actor=actor,
             obj=team,

@@ -21,6 +21,7 @@ from django.utils import timezone
 from escalade.accounts.models import Role, TeamMembership, User
 from escalade.core.actors import Actor
 from escalade.core.credentials import credentials_changed
+from escalade.core.refdata import refdata_changed
 from escalade.core.services import event_record
 from escalade.directory import client
 from escalade.directory.models import AccessGrant, Directory, DirectoryAccount, DirectoryGroup, GroupRule
@@ -362,7 +363,9 @@ def _apply_team_rules(directory: Directory, changed: list[tuple[DirectoryGroup, 
         for dn in group.member_dns
         if dn in accounts
     ]
-    TeamMembership.objects.bulk_create(memberships, ignore_conflicts=True)
+    if memberships:
+        TeamMembership.objects.bulk_create(memberships, ignore_conflicts=True)
+        refdata_changed()  # the organisations an agent serves are kept per process
 
 
 def sync_claim(directory: Directory) -> bool:
