@@ -249,3 +249,20 @@ def test_a_tag_repeated_in_a_row_is_stored_once(world, tmp_path):
 
     assert report.imported == 1
     assert [tag.name for tag in Ticket.objects.get().tags.all()] == ["vpn"]
+
+
+def test_a_new_requester_of_several_rows_is_created_once_and_gets_them_all(world, tmp_path):
+    OrganisationDomainFactory.create(organisation=world.client_b, domain="b.example")
+    path = _jsonl(
+        tmp_path,
+        [
+            _ticket(f"N-{n}", requester_email="new.person@b.example", requester_name="Nouvelle")
+            for n in range(3)
+        ],
+    )
+
+    report = import_tickets(path=path, create_people=True, batch=2)
+
+    assert (report.imported, report.people_created, report.rejected) == (3, 1, [])
+    requesters = set(Ticket.objects.values_list("requester__email", "requester__full_name"))
+    assert requesters == {("new.person@b.example", "Nouvelle")}

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
+from json.encoder import encode_basestring_ascii  # what json.dumps writes a string with
 from pathlib import Path
 from queue import Queue
 from typing import Any
@@ -42,6 +44,11 @@ from escalade.tickets.choices import OPEN_STATES
 from escalade.tickets.models import FollowUp, Tag, Ticket, TicketSequence
 
 BATCH = 2_000
+FOLLOWUP_COLUMNS = ("id", "ticket_id", "author_id", "kind", "body", "channel", "created_at")
+EVENT_COLUMNS = (
+    "id", "occurred_at", "actor_kind", "actor_id", "actor_label", "content_type_id", "object_id",
+    "object_repr", "organisation_id", "action", "changes", "data",
+)  # fmt: skip
 
 
 @dataclass
@@ -96,6 +103,10 @@ class _Importer:
         self.tag_ids = dict(Tag.objects.values_list("name", "pk"))
         self.seen: set[str] = set()
         self.password = make_password(None)
+        self.zone = timezone.get_current_timezone()
+        self.state_changes: dict[str, str] = {}  # state -> the creation event's changes, as JSON text
+        # The start of the creation events' data as JSON text (``json.dumps`` of the whole, in two parts).
+        self.event_data = f'{{"imported_from": {json.dumps(source)}, "external_id": '
 
     def contract_of(self, organisation_id: int) -> tuple[int | None, int | None]:
         if organisation_id not in self.contracts:
@@ -109,7 +120,7 @@ class _Importer:
         return self.contracts[organisation_id]
 
     def reference(self, created: dt.datetime) -> tuple[str, int]:
-        year = timezone.localtime(created).year
+        year = created.astimezone(self.zone).year  # ``timezone.localtime``, the zone looked up once
         self.sequences[year] = self.sequences.get(year, 0) + 1
         return f"ESC-{year}-{self.sequences[year]:06d}", year
 
@@ -153,41 +164,39 @@ class _Importer:
         report.people_created += len(people)
 
     def prepare(self, rows: list[TicketRow], *, rows_read: int) -> _Batch:
-        """The rows to write for ``rows`` (ids and references handed out here) and their documents."""
+        """The rows to write for ``rows`` (ids and references handed out here) and their documents.
+
+        Rows are built as tuples straight from the checked values (the columns named once a batch)."""
         tickets, followups, events, tags, documents = [], [], [], [], []
         last_references: dict[int, int] = {}
         open_ids: list[int] = []
+        people = self.lookups.people
         for row in rows:
-            values = dict(row.values)
-            if values["requester_id"] is None:
-                values["requester_id"] = self.lookups.people[row.new_requester[0]][0]  # type: ignore[index]
-            values["id"] = self.tickets.next_id()
-            values["reference"], year = self.reference(values["created_at"])
+            values = row.values
+            if row.new_requester is not None:
+                values = {**values, "requester_id": people[row.new_requester[0]][0]}
+            ticket_id = self.tickets.next_id()
+            reference, year = self.reference(values["created_at"])
             last_references[year] = self.sequences[year]
-            values["contract_id"], values["sla_policy_id"] = self.contract_of(values["organisation_id"])
-            tickets.append(values)
-            if values["state"] in OPEN_STATES:
-                open_ids.append(values["id"])
-            events.append(self._event(values))
+            contract_id, policy_id = self.contract_of(values["organisation_id"])
+            tickets.append((*values.values(), ticket_id, reference, contract_id, policy_id))
+            state = values["state"]
+            if state in OPEN_STATES:
+                open_ids.append(ticket_id)
+            events.append(self._event(ticket_id, reference, values))
+            channel = values["channel"]
             followups += [
-                {
-                    "id": self.followups.next_id(),
-                    "ticket_id": values["id"],
-                    "author_id": f.author_id,
-                    "kind": f.kind,
-                    "body": f.body,
-                    "channel": values["channel"],
-                    "created_at": f.created_at,
-                }
+                (self.followups.next_id(), ticket_id, f.author_id, f.kind, f.body, channel, f.created_at)
                 for f in row.followups
             ]
-            tags += [(values["id"], self._tag(name)) for name in row.tags]
-            documents.append(self._document(values, row))
+            tags += [(ticket_id, self._tag(name)) for name in row.tags]
+            documents.append(self._document(ticket_id, reference, values, row))
+        names = (*rows[0].values, "id", "reference", "contract_id", "sla_policy_id") if rows else ()
         return _Batch(
             rows_read=rows_read,
-            tickets=self.tickets.prepare(tickets),
-            followups=self.followups.prepare(followups),
-            events=self.events.prepare(events),
+            tickets=self.tickets.prepare_columns(names, tickets),
+            followups=self.followups.prepare_columns(FOLLOWUP_COLUMNS, followups),
+            events=self.events.prepare_columns(EVENT_COLUMNS, events, raw=("changes", "data")),
             tags=tags,
             documents=search_prepare_documents(documents=documents),
             last_references=last_references,
@@ -213,11 +222,11 @@ class _Importer:
             for ticket in Ticket.objects.filter(pk__in=batch.open_ids):
                 sla_refresh(ticket=ticket)
 
-    def _document(self, values: dict[str, Any], row: TicketRow) -> Document:
+    def _document(self, ticket_id: int, reference: str, values: dict[str, Any], row: TicketRow) -> Document:
         """The ticket's search document, from the values written (the recipe of ``index_ticket``)."""
         category_fr, category_en = self.lookups.category_names.get(values["category_id"], (None, None))
         facts = TicketFacts(
-            values["id"], values["reference"], values["title"], values["state"], values["created_at"],
+            ticket_id, reference, values["title"], values["state"], values["created_at"],
             values["description"], values["solution"], values["organisation_id"], values["requester_id"],
             category_fr, category_en, self.lookups.names.get(values["requester_id"]),
         )  # fmt: skip
@@ -229,21 +238,17 @@ class _Importer:
             self.tag_ids[name] = Tag.objects.get_or_create(name=name)[0].pk
         return self.tag_ids[name]
 
-    def _event(self, values: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "id": self.events.next_id(),
-            "occurred_at": values["created_at"],
-            "actor_kind": "system",
-            "actor_id": None,
-            "actor_label": "system:import",
-            "content_type_id": self.ticket_type,
-            "object_id": values["id"],
-            "object_repr": f"{values['reference']} {values['title']}"[:200],
-            "organisation_id": values["organisation_id"],
-            "action": "ticket.created",
-            "changes": {"state": {"from": None, "to": values["state"]}},
-            "data": {"imported_from": self.source, "external_id": values["external_id"]},
-        }
+    def _event(self, ticket_id: int, reference: str, values: dict[str, Any]) -> tuple[Any, ...]:
+        """The ticket's creation event, in ``EVENT_COLUMNS`` order, its JSON as the text stored."""
+        state = values["state"]
+        if state not in self.state_changes:
+            self.state_changes[state] = json.dumps({"state": {"from": None, "to": state}})
+        return (
+            self.events.next_id(), values["created_at"], "system", None, "system:import", self.ticket_type,
+            ticket_id, f"{reference} {values['title']}"[:200], values["organisation_id"], "ticket.created",
+            self.state_changes[state],
+            f"{self.event_data}{encode_basestring_ascii(values['external_id'])}}}",
+        )  # fmt: skip
 
 
 def _advance_reference(*, year: int, number: int) -> None:

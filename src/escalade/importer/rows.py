@@ -65,8 +65,9 @@ class Lookups:
         known = self.people.get(email)
         if known is not None:
             return known[0], known[1], None
-        if email in self.created:
-            return None, self.created[email][1], None
+        if email in self.created:  # a later row of someone created for an earlier one (same batch or not)
+            created_name, created_in = self.created[email]
+            return None, created_in, (email, created_name, created_in)
         organisation = self.domains.get(email.rpartition("@")[2])
         if organisation is None or not self.create_people:
             raise RowError(f"unknown requester {email}")
