@@ -155,11 +155,13 @@ class BulkWriter:
                 cursor.executemany(f"INSERT INTO {table} ({quoted}) VALUES ({marks})", prepared)  # noqa: S608
         return len(prepared)
 
-    def sync_sequence(self) -> None:
-        """After explicit ids, move PostgreSQL's identity sequence past them (SQLite needs nothing)."""
+    def sync_sequence(self, last_id: int | None = None) -> None:
+        """After explicit ids, move PostgreSQL's identity sequence past them, or past ``last_id`` (the
+        last of rows prepared elsewhere); SQLite needs nothing."""
         if connection.vendor != "postgresql":
             return
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT setval(pg_get_serial_sequence(%s, 'id'), GREATEST(%s, 1))", [self.table, self.last_id]
+                "SELECT setval(pg_get_serial_sequence(%s, 'id'), GREATEST(%s, 1))",
+                [self.table, self.last_id if last_id is None else last_id],
             )

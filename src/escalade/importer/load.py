@@ -4,42 +4,40 @@ Each batch is one transaction (tickets, follow-ups, events, tags and their searc
 interrupted import is resumed by running it again: tickets already imported are recognised by their
 external id and skipped, never duplicated.
 
-On PostgreSQL the batches are written by a second thread on its own connection while the next batch is
-checked and prepared: the Python work (reading, checking, building rows and search documents) and the
-database's (indexes, full-text vectors) then use both cores instead of taking turns.
+On PostgreSQL the batches are written by a process of its own (``importer.writers``) while the next
+batch is checked and prepared: the Python work of this process (reading, checking, building rows and
+search documents), the writer's (``COPY``) and the database's (indexes, full-text vectors) then run side
+by side instead of taking turns.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
-import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 from json.encoder import encode_basestring_ascii  # what json.dumps writes a string with
 from pathlib import Path
-from queue import Queue
 from typing import Any
 
 from django.contrib.auth.hashers import make_password
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from escalade.accounts.models import Role, User
 from escalade.contracts.models import Contract
 from escalade.core.models import Event
 from escalade.generator.writer import BulkWriter
+from escalade.importer.batches import Batch
 from escalade.importer.formats import SourceRow, read_rows
 from escalade.importer.rows import Lookups, RowError, TicketRow, check_row
-from escalade.search.backends.base import PreparedDocuments
+from escalade.importer.writers import batch_writer
 from escalade.search.documents import Document, TicketFacts, build_ticket_document
-from escalade.search.services import search_prepare_documents, search_write_documents
+from escalade.search.services import search_prepare_documents
 from escalade.sla.models import SlaPolicy
-from escalade.sla.services import sla_refresh
 from escalade.tickets.choices import OPEN_STATES
 from escalade.tickets.models import FollowUp, Tag, Ticket, TicketSequence
 
@@ -65,21 +63,6 @@ class ImportReport:
     people_created: int = 0
     rejected: list[Rejected] = field(default_factory=list)
     batch_rates: list[float] = field(default_factory=list)  # tickets/s of each batch, to see the trend
-
-
-@dataclass
-class _Batch:
-    """A batch ready to be written: the rows of each table as the database stores them (ids
-    included), tags, and the search documents, all prepared beforehand (the Python work)."""
-
-    rows_read: int  # lines of the file it came from, rejected ones included (for the rate)
-    tickets: list[tuple[Any, ...]]
-    followups: list[tuple[Any, ...]]
-    events: list[tuple[Any, ...]]
-    tags: list[tuple[int, int]]
-    documents: PreparedDocuments
-    last_references: dict[int, int] = field(default_factory=dict)  # year -> last number handed out
-    open_ids: list[int] = field(default_factory=list)  # their SLA clocks start when they are written
 
 
 def _chunks(rows: Iterator[SourceRow], size: int) -> Iterator[list[SourceRow]]:
@@ -163,7 +146,7 @@ class _Importer:
             self.lookups.names[person.pk] = person.full_name
         report.people_created += len(people)
 
-    def prepare(self, rows: list[TicketRow], *, rows_read: int) -> _Batch:
+    def prepare(self, rows: list[TicketRow], *, rows_read: int) -> Batch:
         """The rows to write for ``rows`` (ids and references handed out here) and their documents.
 
         Rows are built as tuples straight from the checked values (the columns named once a batch)."""
@@ -192,35 +175,17 @@ class _Importer:
             tags += [(ticket_id, self._tag(name)) for name in row.tags]
             documents.append(self._document(ticket_id, reference, values, row))
         names = (*rows[0].values, "id", "reference", "contract_id", "sla_policy_id") if rows else ()
-        return _Batch(
+        return Batch(
             rows_read=rows_read,
             tickets=self.tickets.prepare_columns(names, tickets),
             followups=self.followups.prepare_columns(FOLLOWUP_COLUMNS, followups),
             events=self.events.prepare_columns(EVENT_COLUMNS, events, raw=("changes", "data")),
             tags=tags,
             documents=search_prepare_documents(documents=documents),
+            last_ids=(self.tickets.last_id, self.followups.last_id, self.events.last_id),
             last_references=last_references,
             open_ids=open_ids,
         )
-
-    def store(self, batch: _Batch) -> None:
-        """Write ``batch`` in one transaction, complete: tickets, follow-ups, events, tags, search
-        documents, the reference counters and id sequences moved past it, the open tickets' SLA clocks.
-        An import stopped after any batch leaves a consistent database (a ticket is never imported
-        without its document or its clock), and a resumed one never writes a ticket twice."""
-        with transaction.atomic():
-            self.tickets.write_rows(batch.tickets)
-            self.followups.write_rows(batch.followups)
-            self.events.write_rows(batch.events)
-            through = Ticket.tags.through
-            through.objects.bulk_create(through(ticket_id=ticket, tag_id=tag) for ticket, tag in batch.tags)
-            search_write_documents(prepared=batch.documents)
-            for writer in (self.tickets, self.followups, self.events):
-                writer.sync_sequence()
-            for year, number in batch.last_references.items():
-                _advance_reference(year=year, number=number)
-            for ticket in Ticket.objects.filter(pk__in=batch.open_ids):
-                sla_refresh(ticket=ticket)
 
     def _document(self, ticket_id: int, reference: str, values: dict[str, Any], row: TicketRow) -> Document:
         """The ticket's search document, from the values written (the recipe of ``index_ticket``)."""
@@ -251,66 +216,6 @@ class _Importer:
         )  # fmt: skip
 
 
-def _advance_reference(*, year: int, number: int) -> None:
-    """Move the year's reference counter to ``number`` unless it is already past it."""
-    sequence, _created = TicketSequence.objects.select_for_update().get_or_create(year=year)
-    if sequence.last_number < number:
-        sequence.last_number = number
-        sequence.save(update_fields=["last_number"])
-
-
-class _BackgroundWriter:
-    """Stores batches in a second thread, on its own database connection, while the caller prepares
-    the next one (one batch waits at most). The first error stops the writing and is raised to the
-    caller; batches stored before it stay (the import resumes by external id)."""
-
-    def __init__(self, store: Callable[[_Batch], None]) -> None:
-        self.store = store
-        self.queue: Queue[_Batch | None] = Queue(maxsize=1)
-        self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._run, name="escalade-import-writer", daemon=True)
-        self.thread.start()
-
-    def _run(self) -> None:
-        try:
-            while (batch := self.queue.get()) is not None:
-                if self.error is None:  # after an error, batches are only taken off the queue
-                    try:
-                        self.store(batch)
-                    except BaseException as error:  # noqa: BLE001 - raised again in the caller's thread
-                        self.error = error
-        finally:
-            connection.close()  # this thread's own connection
-
-    def put(self, batch: _Batch) -> None:
-        if self.error is not None:
-            raise self.error
-        self.queue.put(batch)
-
-    def close(self) -> None:
-        self.queue.put(None)
-        self.thread.join()
-        if self.error is not None:
-            raise self.error
-
-
-@contextlib.contextmanager
-def _writer(store: Callable[[_Batch], None]) -> Iterator[Callable[[_Batch], None]]:
-    """Where batches go: a background writer on PostgreSQL; inline on SQLite (one writer at a time) and
-    inside a caller's transaction (a second connection would not see its uncommitted rows)."""
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
-        yield store
-        return
-    background = _BackgroundWriter(store)
-    try:
-        yield background.put
-    except BaseException:
-        with contextlib.suppress(BaseException):
-            background.close()
-        raise
-    background.close()
-
-
 def import_tickets(
     *,
     path: Path,
@@ -326,14 +231,13 @@ def import_tickets(
     """
     importer = _Importer(create_people=create_people, source=path.name)
     report = ImportReport()
-    finished = [time.perf_counter()]
+    finished = [time.monotonic()]
 
-    def store(prepared: _Batch) -> None:
-        importer.store(prepared)
-        finished.append(time.perf_counter())  # a batch's rate: its rows over the time since the last one
-        report.batch_rates.append(prepared.rows_read / max(finished[-1] - finished[-2], 1e-6))
+    def stored(rows_read: int, at: float) -> None:
+        finished.append(at)  # a batch's rate: its rows over the time since the last one
+        report.batch_rates.append(rows_read / max(finished[-1] - finished[-2], 1e-6))
 
-    with _writer(store) as write:
+    with batch_writer(stored) as write:
         for chunk in _chunks(read_rows(path, followups_path=followups_path), batch):
             rows = importer.check(chunk, report)
             with transaction.atomic():
