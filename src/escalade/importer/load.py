@@ -4,10 +4,10 @@ Each batch is one transaction (tickets, follow-ups, events, tags and their searc
 interrupted import is resumed by running it again: tickets already imported are recognised by their
 external id and skipped, never duplicated.
 
-On PostgreSQL the batches are written by a process of its own (``importer.writers``) while the next
-batch is checked and prepared: the Python work of this process (reading, checking, building rows and
-search documents), the writer's (``COPY``) and the database's (indexes, full-text vectors) then run side
-by side instead of taking turns.
+On PostgreSQL the batches are written by a second thread on its own connection (``importer.writers``)
+while the next batch is checked and prepared: the Python work (reading, checking, building rows and
+search documents) and the database's (indexes, full-text vectors) then use both cores instead of
+taking turns.
 """
 
 from __future__ import annotations

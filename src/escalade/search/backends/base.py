@@ -167,10 +167,11 @@ class SearchBackend(ABC):
     @transaction.atomic
     def write_prepared(self, prepared: PreparedDocuments) -> None:
         """Write documents made ready by :func:`prepare_documents` (possibly in another thread)."""
-        if not prepared.rows:
+        documents = prepared.documents
+        if not documents:
             return
         self.upsert(prepared.rows)
-        chosen = [document for document in prepared.documents if document.kind != DocumentKind.TICKET]
+        chosen = [document for document in documents if document.kind != DocumentKind.TICKET]
         if chosen:  # tickets have no audience: their readers follow from organisation and requester
             ids = {
                 (kind, object_id): pk
