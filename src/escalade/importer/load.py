@@ -162,7 +162,7 @@ class _Importer:
             reference, year = self.reference(values["created_at"])
             last_references[year] = self.sequences[year]
             contract_id, policy_id = self.contract_of(values["organisation_id"])
-            tickets.append((*values.values(), ticket_id, reference, contract_id, policy_id))
+            tickets.append((*values.values(), ticket_id, reference, contract_id, policy_id))  # ``names``
             state = values["state"]
             if state in OPEN_STATES:
                 open_ids.append(ticket_id)

@@ -167,6 +167,7 @@ def check_row(line: int, fields: dict[str, Any], lookups: Lookups) -> TicketRow:
     if category_name and category_name not in lookups.categories:
         raise RowError(f"unknown category {fields['category']}")
     assignee_email = _text(fields, "assignee_email").lower()
+    # Every row's values: the same keys in the same order (the importer builds rows by position).
     values = {
         "external_id": external_id,
         "title": _text(fields, "title", required=True, limit=200),
