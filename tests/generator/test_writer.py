@@ -103,3 +103,56 @@ def test_written_rows_read_back_as_the_orm_writes_them(world):
     assert stored.changes == {"state": {"from": None, "to": "new"}}
     assert stored.occurred_at == dt.datetime(2026, 1, 1, 11, tzinfo=dt.UTC)
     assert stored.source_ip is None
+
+
+def test_rows_prepared_by_columns_equal_rows_prepared_one_by_one(world):
+    """The importer's path (values in a named order, checked column by column) prepares what the
+    generator's does, for values stored as they are and values the fields convert (naive and aware
+    datetimes in any zone, a choice member, JSON, a boolean) alike; defaults are filled in the same."""
+    writer = BulkWriter(Ticket)
+    rows = [
+        _ticket_values(world, id=1, custom_fields={"poste": "PC-42"}, kind="request"),
+        _ticket_values(
+            world, id=2, resolved_at=dt.datetime(2026, 3, 29, 4, 30, tzinfo=PARIS), is_out_of_contract=True
+        ),
+        _ticket_values(world, id=3, kind=Ticket._meta.get_field("kind").get_default(), custom_fields={}),
+    ]
+    names = sorted({name for values in rows for name in values})
+    full = [{name: values.get(name) for name in names} for values in rows]
+    for values in full:
+        values["custom_fields"] = values["custom_fields"] or {}
+        values["kind"] = values["kind"] or "incident"
+        values["is_out_of_contract"] = bool(values["is_out_of_contract"])
+
+    by_columns = writer.prepare_columns(names, [[values[name] for name in names] for values in full])
+
+    one_by_one = writer.prepare(full)
+    assert [[_comparable(value) for value in row] for row in by_columns] == [
+        [_comparable(value) for value in row] for row in one_by_one
+    ]
+    assert len(by_columns[0]) == len(writer.fields)
+
+
+def test_raw_columns_are_stored_as_given(world):
+    """JSON given as its text (the importer writes its events' JSON once a state, not once a row)."""
+    events = BulkWriter(Event)
+    event_id = events.next_id()
+    names = (
+        "id",
+        "occurred_at",
+        "actor_kind",
+        "actor_label",
+        "content_type_id",
+        "object_id",
+        "action",
+        "changes",
+    )
+    changes = '{"state": {"from": null, "to": "new"}}'
+    row = (event_id, dt.datetime(2026, 1, 1, 12, tzinfo=PARIS), "system", "system:test",
+           ContentType.objects.get_for_model(Ticket).pk, 1, "ticket.created", changes)  # fmt: skip
+
+    events.write_rows(events.prepare_columns(names, [row], raw={"changes"}))
+
+    stored = Event.objects.get(pk=event_id)
+    assert (stored.changes, stored.data) == ({"state": {"from": None, "to": "new"}}, {})
+    assert stored.occurred_at == dt.datetime(2026, 1, 1, 11, tzinfo=dt.UTC)

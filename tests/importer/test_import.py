@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
+import psycopg
 import pytest
 from click.testing import CliRunner
+from django.db import DatabaseError, connection
 
 from escalade.core.models import Event
-from escalade.importer import load
+from escalade.generator.writer import BulkWriter
+from escalade.importer import writers
 from escalade.importer.load import import_tickets
 from escalade.search.models import SearchDocument
 from escalade.search.selectors import search
@@ -202,34 +206,56 @@ def test_imported_tickets_are_indexed_once_even_when_the_file_is_imported_again(
     assert list(documents.order_by("object_id").values(*DOCUMENT_FIELDS)) == bulk
 
 
+def _refuse_title(title: str) -> tuple[list[str], list[str]]:
+    """Statements making the database refuse a ticket titled ``title`` (a write error the checks cannot
+    see, as a full disk or a lost connection would be), and statements undoing it."""
+    if connection.vendor == "postgresql":
+        function = (
+            "CREATE OR REPLACE FUNCTION refuse_title() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            f"IF NEW.title = '{title}' THEN RAISE EXCEPTION 'disk full'; END IF; RETURN NEW; END $$"
+        )
+        trigger = (
+            "CREATE TRIGGER refuse_title BEFORE INSERT ON tickets_ticket "
+            "FOR EACH ROW EXECUTE FUNCTION refuse_title()"
+        )
+        return [function, trigger], [
+            "DROP TRIGGER IF EXISTS refuse_title ON tickets_ticket",
+            "DROP FUNCTION IF EXISTS refuse_title()",
+        ]
+    trigger = (
+        f"CREATE TRIGGER refuse_title BEFORE INSERT ON tickets_ticket WHEN NEW.title = '{title}' "
+        "BEGIN SELECT RAISE(ABORT, 'disk full'); END"
+    )
+    return [trigger], ["DROP TRIGGER IF EXISTS refuse_title"]
+
+
+def _execute(statements: list[str]) -> None:
+    with connection.cursor() as cursor:
+        for statement in statements:
+            cursor.execute(statement)
+
+
 @pytest.mark.django_db(transaction=True)
-def test_batches_written_in_the_background_are_complete_and_resumable_after_a_failure(
-    world, tmp_path, monkeypatch
-):
+def test_a_failed_batch_stops_the_import_with_its_error_and_a_second_run_completes_it(world, tmp_path):
     """Outside a transaction, PostgreSQL batches are written by a second thread while the next is
-    prepared: a failure stops the import with its error, the batches before it stay, and running the
-    import again completes it without duplicates."""
+    prepared: the database's error reaches the caller, the batches before it stay complete, the
+    failed one leaves nothing, and running the import again completes it without duplicates."""
     rows: list[object] = [
         _ticket(f"B-{n}", title=f"Onduleur {n}", followups=[{"body": f"Réponse {n}"}], tags=["onduleur"])
         for n in range(7)
     ]
     path = _jsonl(tmp_path, rows)
-    stored: list[int] = []
-    original = load._Importer.store
-
-    def failing_store(self: load._Importer, batch: load._Batch) -> None:
-        if len(stored) == 2:
-            raise RuntimeError("disk full")
-        original(self, batch)
-        stored.append(len(batch.tickets))
-
-    monkeypatch.setattr(load._Importer, "store", failing_store)
-    with pytest.raises(RuntimeError, match="disk full"):
-        import_tickets(path=path, batch=2)
-    assert Ticket.objects.count() == 4
+    refuse, allow = _refuse_title("Onduleur 4")  # in the third batch
+    try:
+        _execute([*allow, *refuse])  # (a run stopped before its clean-up may have left them)
+        with pytest.raises((DatabaseError, psycopg.Error), match="disk full"):
+            import_tickets(path=path, batch=2)
+    finally:
+        _execute(allow)  # the test database's other tests never meet the trigger
+    assert Ticket.objects.count() == FollowUp.objects.count() == 4
     assert SearchDocument.objects.filter(kind="ticket").count() == 4
+    assert Event.objects.filter(action="ticket.created").count() == 4
 
-    monkeypatch.setattr(load._Importer, "store", original)
     report = import_tickets(path=path, batch=2)
 
     assert (report.imported, report.skipped, len(report.batch_rates)) == (3, 4, 4)
@@ -242,6 +268,44 @@ def test_batches_written_in_the_background_are_complete_and_resumable_after_a_fa
     for ticket_id in Ticket.objects.values_list("pk", flat=True):
         index_ticket(ticket_id)
     assert list(documents.values(*DOCUMENT_FIELDS)) == bulk
+    # New tickets after the import get the next ids and references (sequences moved past the batches).
+    later = BulkWriter(Ticket)
+    assert later.last_id == Ticket.objects.order_by("pk").last().pk  # type: ignore[union-attr]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_interrupted_import_stores_the_batches_handed_over_and_leaves_no_writer_running(
+    world, tmp_path, monkeypatch
+):
+    """Ctrl-C while a batch is being prepared: the batches already handed to the writer are stored
+    (each complete), then the writer ends; running the import again completes it."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite batches are written inline")
+    started: list[writers.WriterThread] = []
+    original = writers.WriterThread.__init__
+
+    def recorded(self: writers.WriterThread, **arguments: Any) -> None:
+        original(self, **arguments)
+        started.append(self)
+
+    monkeypatch.setattr(writers.WriterThread, "__init__", recorded)
+    read: list[int] = []
+
+    def interrupt_after_two_batches(rows: int) -> None:
+        read.append(rows)
+        if len(read) == 2:
+            raise KeyboardInterrupt
+
+    path = _jsonl(tmp_path, [_ticket(f"K-{n}", followups=[{"body": "Vu."}]) for n in range(7)])
+    with pytest.raises(KeyboardInterrupt):
+        import_tickets(path=path, batch=2, progress=interrupt_after_two_batches)
+
+    assert len(started) == 1
+    assert not started[0].thread.is_alive()
+    assert sorted(Ticket.objects.values_list("external_id", flat=True)) == ["K-0", "K-1", "K-2", "K-3"]
+    assert FollowUp.objects.count() == SearchDocument.objects.filter(kind="ticket").count() == 4
+    report = import_tickets(path=path, batch=2)
+    assert (report.imported, report.skipped, Ticket.objects.count()) == (3, 4, 7)
 
 
 def test_a_tag_repeated_in_a_row_is_stored_once(world, tmp_path):
@@ -249,3 +313,20 @@ def test_a_tag_repeated_in_a_row_is_stored_once(world, tmp_path):
 
     assert report.imported == 1
     assert [tag.name for tag in Ticket.objects.get().tags.all()] == ["vpn"]
+
+
+def test_a_new_requester_of_several_rows_is_created_once_and_gets_them_all(world, tmp_path):
+    OrganisationDomainFactory.create(organisation=world.client_b, domain="b.example")
+    path = _jsonl(
+        tmp_path,
+        [
+            _ticket(f"N-{n}", requester_email="new.person@b.example", requester_name="Nouvelle")
+            for n in range(3)
+        ],
+    )
+
+    report = import_tickets(path=path, create_people=True, batch=2)
+
+    assert (report.imported, report.people_created, report.rejected) == (3, 1, [])
+    requesters = set(Ticket.objects.values_list("requester__email", "requester__full_name"))
+    assert requesters == {("new.person@b.example", "Nouvelle")}

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime
+from itertools import repeat
+from types import NoneType
 from typing import Any, NamedTuple
 
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
+from django.db.backends.base.base import BaseDatabaseWrapper
 
 # Values of these exact Python types are stored unchanged by fields of these internal types: the ORM's
 # preparation (``get_db_prep_save``) would return them as they are, so it is skipped (most of a bulk
@@ -44,6 +47,26 @@ def _column(field: models.Field[Any, Any]) -> _Column:
         unchanged=_UNCHANGED.get(target.get_internal_type(), ()),
         aware_unchanged=target.get_internal_type() == "DateTimeField" and connection.vendor == "postgresql",
     )
+
+
+def _prepared_column(values: Sequence[Any], plan: _Column, database: BaseDatabaseWrapper) -> Sequence[Any]:
+    """``values`` of one column as :meth:`BulkWriter._row` prepares them (as they are, mostly)."""
+    kinds = set(map(type, values)) - {NoneType}
+    if kinds <= set(plan.unchanged) or (
+        plan.aware_unchanged
+        and kinds == {datetime}
+        and all(value is None or value.tzinfo is not None for value in values)
+    ):
+        return values
+    field, unchanged, aware_unchanged = plan.field, plan.unchanged, plan.aware_unchanged
+    return [
+        value
+        if value is None
+        or type(value) in unchanged
+        or (aware_unchanged and type(value) is datetime and value.tzinfo is not None)
+        else field.get_db_prep_save(value, database)
+        for value in values
+    ]
 
 
 class BulkWriter:
@@ -89,6 +112,30 @@ class BulkWriter:
         """``rows`` as the database stores them (what :meth:`write_rows` takes)."""
         return [self._row(values) for values in rows]
 
+    def prepare_columns(
+        self, names: Sequence[str], rows: Sequence[Sequence[Any]], *, raw: Collection[str] = ()
+    ) -> list[tuple[Any, ...]]:
+        """What :meth:`prepare` makes, from rows given as values in ``names`` order, sooner: column by
+        column, a column whose values are all of types stored unchanged is kept as it is (checked in C,
+        without a Python step a value), and the defaults of the columns not named are prepared once
+        (callable ones other than ``dict`` and ``list``, always empty, once a row). The values of the
+        columns in ``raw`` are already what the database stores (JSON text, for instance)."""
+        if not rows:
+            return []
+        database = connections[DEFAULT_DB_ALIAS]  # not the proxy: one lookup, not one a value
+        given = dict(zip(names, zip(*rows, strict=True), strict=True))
+        columns: list[Iterable[Any]] = []
+        for plan in self.plan:
+            field = plan.field
+            if plan.attname in given:
+                values = given[plan.attname]
+                columns.append(values if plan.attname in raw else _prepared_column(values, plan, database))
+            elif plan.default is _MISSING and field.default not in (dict, list):
+                columns.append([field.get_db_prep_save(field.get_default(), database) for _row in rows])
+            else:
+                columns.append(repeat(field.get_db_prep_save(field.get_default(), database), len(rows)))
+        return list(zip(*columns, strict=True))
+
     def write(self, rows: Iterable[Mapping[str, Any]]) -> int:
         return self.write_rows(self.prepare(rows))
 
@@ -108,11 +155,13 @@ class BulkWriter:
                 cursor.executemany(f"INSERT INTO {table} ({quoted}) VALUES ({marks})", prepared)  # noqa: S608
         return len(prepared)
 
-    def sync_sequence(self) -> None:
-        """After explicit ids, move PostgreSQL's identity sequence past them (SQLite needs nothing)."""
+    def sync_sequence(self, last_id: int | None = None) -> None:
+        """After explicit ids, move PostgreSQL's identity sequence past them, or past ``last_id`` (the
+        last of rows prepared elsewhere); SQLite needs nothing."""
         if connection.vendor != "postgresql":
             return
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT setval(pg_get_serial_sequence(%s, 'id'), GREATEST(%s, 1))", [self.table, self.last_id]
+                "SELECT setval(pg_get_serial_sequence(%s, 'id'), GREATEST(%s, 1))",
+                [self.table, self.last_id if last_id is None else last_id],
             )

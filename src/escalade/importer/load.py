@@ -4,44 +4,49 @@ Each batch is one transaction (tickets, follow-ups, events, tags and their searc
 interrupted import is resumed by running it again: tickets already imported are recognised by their
 external id and skipped, never duplicated.
 
-On PostgreSQL the batches are written by a second thread on its own connection while the next batch is
-checked and prepared: the Python work (reading, checking, building rows and search documents) and the
-database's (indexes, full-text vectors) then use both cores instead of taking turns.
+On PostgreSQL the batches are written by a second thread on its own connection (``importer.writers``)
+while the next batch is checked and prepared: the Python work (reading, checking, building rows and
+search documents) and the database's (indexes, full-text vectors) then use both cores instead of
+taking turns.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import threading
+import json
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
+from json.encoder import encode_basestring_ascii  # what json.dumps writes a string with
 from pathlib import Path
-from queue import Queue
 from typing import Any
 
 from django.contrib.auth.hashers import make_password
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from escalade.accounts.models import Role, User
 from escalade.contracts.models import Contract
 from escalade.core.models import Event
 from escalade.generator.writer import BulkWriter
+from escalade.importer.batches import Batch
 from escalade.importer.formats import SourceRow, read_rows
 from escalade.importer.rows import Lookups, RowError, TicketRow, check_row
-from escalade.search.backends.base import PreparedDocuments
+from escalade.importer.writers import batch_writer
 from escalade.search.documents import Document, TicketFacts, build_ticket_document
-from escalade.search.services import search_prepare_documents, search_write_documents
+from escalade.search.services import search_prepare_documents
 from escalade.sla.models import SlaPolicy
-from escalade.sla.services import sla_refresh
 from escalade.tickets.choices import OPEN_STATES
 from escalade.tickets.models import FollowUp, Tag, Ticket, TicketSequence
 
 BATCH = 2_000
+FOLLOWUP_COLUMNS = ("id", "ticket_id", "author_id", "kind", "body", "channel", "created_at")
+EVENT_COLUMNS = (
+    "id", "occurred_at", "actor_kind", "actor_id", "actor_label", "content_type_id", "object_id",
+    "object_repr", "organisation_id", "action", "changes", "data",
+)  # fmt: skip
 
 
 @dataclass
@@ -58,21 +63,6 @@ class ImportReport:
     people_created: int = 0
     rejected: list[Rejected] = field(default_factory=list)
     batch_rates: list[float] = field(default_factory=list)  # tickets/s of each batch, to see the trend
-
-
-@dataclass
-class _Batch:
-    """A batch ready to be written: the rows of each table as the database stores them (ids
-    included), tags, and the search documents, all prepared beforehand (the Python work)."""
-
-    rows_read: int  # lines of the file it came from, rejected ones included (for the rate)
-    tickets: list[tuple[Any, ...]]
-    followups: list[tuple[Any, ...]]
-    events: list[tuple[Any, ...]]
-    tags: list[tuple[int, int]]
-    documents: PreparedDocuments
-    last_references: dict[int, int] = field(default_factory=dict)  # year -> last number handed out
-    open_ids: list[int] = field(default_factory=list)  # their SLA clocks start when they are written
 
 
 def _chunks(rows: Iterator[SourceRow], size: int) -> Iterator[list[SourceRow]]:
@@ -96,6 +86,10 @@ class _Importer:
         self.tag_ids = dict(Tag.objects.values_list("name", "pk"))
         self.seen: set[str] = set()
         self.password = make_password(None)
+        self.zone = timezone.get_current_timezone()
+        self.state_changes: dict[str, str] = {}  # state -> the creation event's changes, as JSON text
+        # The start of the creation events' data as JSON text (``json.dumps`` of the whole, in two parts).
+        self.event_data = f'{{"imported_from": {json.dumps(source)}, "external_id": '
 
     def contract_of(self, organisation_id: int) -> tuple[int | None, int | None]:
         if organisation_id not in self.contracts:
@@ -109,7 +103,7 @@ class _Importer:
         return self.contracts[organisation_id]
 
     def reference(self, created: dt.datetime) -> tuple[str, int]:
-        year = timezone.localtime(created).year
+        year = created.astimezone(self.zone).year  # ``timezone.localtime``, the zone looked up once
         self.sequences[year] = self.sequences.get(year, 0) + 1
         return f"ESC-{year}-{self.sequences[year]:06d}", year
 
@@ -152,72 +146,52 @@ class _Importer:
             self.lookups.names[person.pk] = person.full_name
         report.people_created += len(people)
 
-    def prepare(self, rows: list[TicketRow], *, rows_read: int) -> _Batch:
-        """The rows to write for ``rows`` (ids and references handed out here) and their documents."""
+    def prepare(self, rows: list[TicketRow], *, rows_read: int) -> Batch:
+        """The rows to write for ``rows`` (ids and references handed out here) and their documents.
+
+        Rows are built as tuples straight from the checked values (the columns named once a batch)."""
         tickets, followups, events, tags, documents = [], [], [], [], []
         last_references: dict[int, int] = {}
         open_ids: list[int] = []
+        people = self.lookups.people
         for row in rows:
-            values = dict(row.values)
-            if values["requester_id"] is None:
-                values["requester_id"] = self.lookups.people[row.new_requester[0]][0]  # type: ignore[index]
-            values["id"] = self.tickets.next_id()
-            values["reference"], year = self.reference(values["created_at"])
+            values = row.values
+            if row.new_requester is not None:
+                values = {**values, "requester_id": people[row.new_requester[0]][0]}
+            ticket_id = self.tickets.next_id()
+            reference, year = self.reference(values["created_at"])
             last_references[year] = self.sequences[year]
-            values["contract_id"], values["sla_policy_id"] = self.contract_of(values["organisation_id"])
-            tickets.append(values)
-            if values["state"] in OPEN_STATES:
-                open_ids.append(values["id"])
-            events.append(self._event(values))
+            contract_id, policy_id = self.contract_of(values["organisation_id"])
+            tickets.append((*values.values(), ticket_id, reference, contract_id, policy_id))  # ``names``
+            state = values["state"]
+            if state in OPEN_STATES:
+                open_ids.append(ticket_id)
+            events.append(self._event(ticket_id, reference, values))
+            channel = values["channel"]
             followups += [
-                {
-                    "id": self.followups.next_id(),
-                    "ticket_id": values["id"],
-                    "author_id": f.author_id,
-                    "kind": f.kind,
-                    "body": f.body,
-                    "channel": values["channel"],
-                    "created_at": f.created_at,
-                }
+                (self.followups.next_id(), ticket_id, f.author_id, f.kind, f.body, channel, f.created_at)
                 for f in row.followups
             ]
-            tags += [(values["id"], self._tag(name)) for name in row.tags]
-            documents.append(self._document(values, row))
-        return _Batch(
+            tags += [(ticket_id, self._tag(name)) for name in row.tags]
+            documents.append(self._document(ticket_id, reference, values, row))
+        names = (*rows[0].values, "id", "reference", "contract_id", "sla_policy_id") if rows else ()
+        return Batch(
             rows_read=rows_read,
-            tickets=self.tickets.prepare(tickets),
-            followups=self.followups.prepare(followups),
-            events=self.events.prepare(events),
+            tickets=self.tickets.prepare_columns(names, tickets),
+            followups=self.followups.prepare_columns(FOLLOWUP_COLUMNS, followups),
+            events=self.events.prepare_columns(EVENT_COLUMNS, events, raw=("changes", "data")),
             tags=tags,
             documents=search_prepare_documents(documents=documents),
+            last_ids=(self.tickets.last_id, self.followups.last_id, self.events.last_id),
             last_references=last_references,
             open_ids=open_ids,
         )
 
-    def store(self, batch: _Batch) -> None:
-        """Write ``batch`` in one transaction, complete: tickets, follow-ups, events, tags, search
-        documents, the reference counters and id sequences moved past it, the open tickets' SLA clocks.
-        An import stopped after any batch leaves a consistent database (a ticket is never imported
-        without its document or its clock), and a resumed one never writes a ticket twice."""
-        with transaction.atomic():
-            self.tickets.write_rows(batch.tickets)
-            self.followups.write_rows(batch.followups)
-            self.events.write_rows(batch.events)
-            through = Ticket.tags.through
-            through.objects.bulk_create(through(ticket_id=ticket, tag_id=tag) for ticket, tag in batch.tags)
-            search_write_documents(prepared=batch.documents)
-            for writer in (self.tickets, self.followups, self.events):
-                writer.sync_sequence()
-            for year, number in batch.last_references.items():
-                _advance_reference(year=year, number=number)
-            for ticket in Ticket.objects.filter(pk__in=batch.open_ids):
-                sla_refresh(ticket=ticket)
-
-    def _document(self, values: dict[str, Any], row: TicketRow) -> Document:
+    def _document(self, ticket_id: int, reference: str, values: dict[str, Any], row: TicketRow) -> Document:
         """The ticket's search document, from the values written (the recipe of ``index_ticket``)."""
         category_fr, category_en = self.lookups.category_names.get(values["category_id"], (None, None))
         facts = TicketFacts(
-            values["id"], values["reference"], values["title"], values["state"], values["created_at"],
+            ticket_id, reference, values["title"], values["state"], values["created_at"],
             values["description"], values["solution"], values["organisation_id"], values["requester_id"],
             category_fr, category_en, self.lookups.names.get(values["requester_id"]),
         )  # fmt: skip
@@ -229,81 +203,17 @@ class _Importer:
             self.tag_ids[name] = Tag.objects.get_or_create(name=name)[0].pk
         return self.tag_ids[name]
 
-    def _event(self, values: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "id": self.events.next_id(),
-            "occurred_at": values["created_at"],
-            "actor_kind": "system",
-            "actor_id": None,
-            "actor_label": "system:import",
-            "content_type_id": self.ticket_type,
-            "object_id": values["id"],
-            "object_repr": f"{values['reference']} {values['title']}"[:200],
-            "organisation_id": values["organisation_id"],
-            "action": "ticket.created",
-            "changes": {"state": {"from": None, "to": values["state"]}},
-            "data": {"imported_from": self.source, "external_id": values["external_id"]},
-        }
-
-
-def _advance_reference(*, year: int, number: int) -> None:
-    """Move the year's reference counter to ``number`` unless it is already past it."""
-    sequence, _created = TicketSequence.objects.select_for_update().get_or_create(year=year)
-    if sequence.last_number < number:
-        sequence.last_number = number
-        sequence.save(update_fields=["last_number"])
-
-
-class _BackgroundWriter:
-    """Stores batches in a second thread, on its own database connection, while the caller prepares
-    the next one (one batch waits at most). The first error stops the writing and is raised to the
-    caller; batches stored before it stay (the import resumes by external id)."""
-
-    def __init__(self, store: Callable[[_Batch], None]) -> None:
-        self.store = store
-        self.queue: Queue[_Batch | None] = Queue(maxsize=1)
-        self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._run, name="escalade-import-writer", daemon=True)
-        self.thread.start()
-
-    def _run(self) -> None:
-        try:
-            while (batch := self.queue.get()) is not None:
-                if self.error is None:  # after an error, batches are only taken off the queue
-                    try:
-                        self.store(batch)
-                    except BaseException as error:  # noqa: BLE001 - raised again in the caller's thread
-                        self.error = error
-        finally:
-            connection.close()  # this thread's own connection
-
-    def put(self, batch: _Batch) -> None:
-        if self.error is not None:
-            raise self.error
-        self.queue.put(batch)
-
-    def close(self) -> None:
-        self.queue.put(None)
-        self.thread.join()
-        if self.error is not None:
-            raise self.error
-
-
-@contextlib.contextmanager
-def _writer(store: Callable[[_Batch], None]) -> Iterator[Callable[[_Batch], None]]:
-    """Where batches go: a background writer on PostgreSQL; inline on SQLite (one writer at a time) and
-    inside a caller's transaction (a second connection would not see its uncommitted rows)."""
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
-        yield store
-        return
-    background = _BackgroundWriter(store)
-    try:
-        yield background.put
-    except BaseException:
-        with contextlib.suppress(BaseException):
-            background.close()
-        raise
-    background.close()
+    def _event(self, ticket_id: int, reference: str, values: dict[str, Any]) -> tuple[Any, ...]:
+        """The ticket's creation event, in ``EVENT_COLUMNS`` order, its JSON as the text stored."""
+        state = values["state"]
+        if state not in self.state_changes:
+            self.state_changes[state] = json.dumps({"state": {"from": None, "to": state}})
+        return (
+            self.events.next_id(), values["created_at"], "system", None, "system:import", self.ticket_type,
+            ticket_id, f"{reference} {values['title']}"[:200], values["organisation_id"], "ticket.created",
+            self.state_changes[state],
+            f"{self.event_data}{encode_basestring_ascii(values['external_id'])}}}",
+        )  # fmt: skip
 
 
 def import_tickets(
@@ -321,14 +231,13 @@ def import_tickets(
     """
     importer = _Importer(create_people=create_people, source=path.name)
     report = ImportReport()
-    finished = [time.perf_counter()]
+    finished = [time.monotonic()]
 
-    def store(prepared: _Batch) -> None:
-        importer.store(prepared)
-        finished.append(time.perf_counter())  # a batch's rate: its rows over the time since the last one
-        report.batch_rates.append(prepared.rows_read / max(finished[-1] - finished[-2], 1e-6))
+    def stored(rows_read: int, at: float) -> None:
+        finished.append(at)  # a batch's rate: its rows over the time since the last one
+        report.batch_rates.append(rows_read / max(finished[-1] - finished[-2], 1e-6))
 
-    with _writer(store) as write:
+    with batch_writer(stored) as write:
         for chunk in _chunks(read_rows(path, followups_path=followups_path), batch):
             rows = importer.check(chunk, report)
             with transaction.atomic():

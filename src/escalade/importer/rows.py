@@ -65,8 +65,9 @@ class Lookups:
         known = self.people.get(email)
         if known is not None:
             return known[0], known[1], None
-        if email in self.created:
-            return None, self.created[email][1], None
+        if email in self.created:  # a later row of someone created for an earlier one (same batch or not)
+            created_name, created_in = self.created[email]
+            return None, created_in, (email, created_name, created_in)
         organisation = self.domains.get(email.rpartition("@")[2])
         if organisation is None or not self.create_people:
             raise RowError(f"unknown requester {email}")
@@ -166,6 +167,7 @@ def check_row(line: int, fields: dict[str, Any], lookups: Lookups) -> TicketRow:
     if category_name and category_name not in lookups.categories:
         raise RowError(f"unknown category {fields['category']}")
     assignee_email = _text(fields, "assignee_email").lower()
+    # Every row's values: the same keys in the same order (the importer builds rows by position).
     values = {
         "external_id": external_id,
         "title": _text(fields, "title", required=True, limit=200),

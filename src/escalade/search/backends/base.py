@@ -9,13 +9,14 @@ translations of one article into one hit, and highlighting snippets happen here,
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from operator import itemgetter
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet, FullResultSet
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import Field, Q, QuerySet
 from django.utils import timezone
 
@@ -284,7 +285,6 @@ COLUMNS = (
     "private_identifiers", "indexed_at",
 )  # fmt: skip
 UNIQUE = ("kind", "object_id")
-PREPARED = {"created_at", "indexed_at"}  # the others are strings and integers, stored as they are
 
 
 @dataclass(frozen=True)
@@ -299,12 +299,12 @@ class PreparedDocuments:
 
 
 def prepare_documents(documents: Sequence[Document]) -> PreparedDocuments:
-    now = timezone.now()
-    fields = column_fields()
+    moment = _moment_preparer(SearchDocument._meta.get_field("created_at"))
+    indexed_at = moment(timezone.now())
     return PreparedDocuments(
         documents=documents,
-        rows=[_prepared(document, now, fields) for document in documents],
-        terms=merge_vocabularies([vocabulary(document) for document in documents]),
+        rows=[_prepared(document, indexed_at, moment) for document in documents],
+        terms=documents_vocabulary(documents),
     )
 
 
@@ -316,11 +316,19 @@ def vocabulary(document: Document) -> dict[str, int]:
     return {word: language for word in found if word.isalpha() and 3 <= len(word) <= 64}
 
 
-def merge_vocabularies(vocabularies: Sequence[Mapping[str, int]]) -> dict[str, int]:
+def documents_vocabulary(documents: Sequence[Document]) -> dict[str, int]:
+    """The documents' :func:`vocabulary` merged (a word's language bits or-ed), sooner: the texts of one
+    language are read as one (a space between two texts ends a word), each distinct word checked once."""
+    texts: dict[int, list[str]] = {}
+    for document in documents:
+        texts.setdefault(bit(document.language), []).append(
+            f"{document.title} {document.keywords} {document.body}"
+        )
     merged: dict[str, int] = {}
-    for terms in vocabularies:
-        for term, bits in terms.items():
-            merged[term] = merged.get(term, 0) | bits
+    for language, parts in texts.items():
+        for word in set(words(" ".join(parts))):
+            if word.isalpha() and 3 <= len(word) <= 64:
+                merged[word] = merged.get(word, 0) | language
     return merged
 
 
@@ -365,15 +373,29 @@ def column_fields() -> list[Field[Any, Any]]:
     return [field for field in fields if isinstance(field, Field)]
 
 
-def _prepared(document: Document, now: datetime, fields: Sequence[Field[Any, Any]]) -> tuple[Any, ...]:
-    """The row of ``document`` in ``COLUMNS`` order, each value prepared as the ORM would save it."""
-    values = {"kind": document.kind, "object_id": document.object_id, "indexed_at": now, **document.fields()}
-    return tuple(
-        field.get_db_prep_save(values[field.name], connection)
-        if field.name in PREPARED
-        else values[field.name]
-        for field in fields
-    )
+_IN_COLUMNS_ORDER = itemgetter(*COLUMNS)
+
+
+def _moment_preparer(field: Field[Any, Any]) -> Callable[[datetime], Any]:
+    """``field.get_db_prep_save`` for datetimes; an aware one is stored as it is on PostgreSQL (what
+    the field would return), without the field's checks."""
+    database = connections[DEFAULT_DB_ALIAS]
+    if database.vendor == "postgresql":
+        return lambda value: (
+            value
+            if type(value) is datetime and value.tzinfo is not None
+            else field.get_db_prep_save(value, database)
+        )
+    return lambda value: field.get_db_prep_save(value, database)
+
+
+def _prepared(document: Document, indexed_at: Any, moment: Callable[[datetime], Any]) -> tuple[Any, ...]:
+    """The row of ``document`` in ``COLUMNS`` order, each value prepared as the ORM would save it: the
+    dates through ``moment`` (``indexed_at`` once for all), the others are strings and integers."""
+    values = {"kind": document.kind, "object_id": document.object_id, **document.fields()}
+    values["created_at"] = moment(values["created_at"])  # type: ignore[arg-type]
+    values["indexed_at"] = indexed_at
+    return _IN_COLUMNS_ORDER(values)  # type: ignore[no-any-return]
 
 
 def quoted_table_and_columns() -> tuple[str, str]:
