@@ -311,13 +311,11 @@ def prepare_documents(documents: Sequence[Document]) -> PreparedDocuments:
 def vocabulary(document: Document) -> dict[str, int]:
     """The words of the public text a document adds to the vocabulary (for typo corrections), each
     with the document's language bit."""
-    found = words(f"{document.title} {document.keywords} {document.body}")
-    language = bit(document.language)
-    return {word: language for word in found if word.isalpha() and 3 <= len(word) <= 64}
+    return documents_vocabulary([document])
 
 
 def documents_vocabulary(documents: Sequence[Document]) -> dict[str, int]:
-    """The documents' :func:`vocabulary` merged (a word's language bits or-ed), sooner: the texts of one
+    """The documents' :func:`vocabulary` merged (a word's language bits or-ed): the texts of one
     language are read as one (a space between two texts ends a word), each distinct word checked once."""
     texts: dict[int, list[str]] = {}
     for document in documents:
